@@ -1,0 +1,20 @@
+"""The FAB user, extended with the profile fields Atrium needs."""
+
+from __future__ import annotations
+
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class AtriumUser(User):
+    """A person who signs in: FAB's user plus language, time zone and flags."""
+
+    __tablename__ = "ab_user"
+
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: Internal accounts (the job runner) that can never sign in.
+    is_system: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="0", nullable=False
+    )

@@ -1,0 +1,1 @@
+"""The rules of Atrium: plain typed functions, one module per area."""

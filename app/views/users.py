@@ -1,0 +1,90 @@
+"""User screens: FAB's user admin and "edit my profile", with language and time zone."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+from flask import current_app
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.security.forms import UserInfoEdit
+from flask_appbuilder.security.views import UserDBModelView, UserInfoEditView
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import Optional as OptionalValidator
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Configured UI languages as (code, native name) pairs."""
+    languages = current_app.config["LANGUAGES"]
+    return [("", "—")] + [(code, info["name"]) for code, info in languages.items()]
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA time zone, sorted, as select choices."""
+    zones = sorted(zoneinfo.available_timezones())
+    return [("", "—")] + [(zone, zone) for zone in zones]
+
+
+def _language_field() -> SelectField:
+    return SelectField(
+        _l("Language"),
+        choices=language_choices,
+        validators=[OptionalValidator()],
+        widget=Select2Widget(),
+        description=_l("The language of your screens and e-mails"),
+    )
+
+
+def _timezone_field() -> SelectField:
+    return SelectField(
+        _l("Time zone"),
+        choices=timezone_choices,
+        validators=[OptionalValidator()],
+        widget=Select2Widget(),
+        description=_l("Dates and times are shown in this time zone"),
+    )
+
+
+class AtriumUserInfoEdit(UserInfoEdit):
+    """The "edit my profile" form with language and time zone."""
+
+    language = _language_field()
+    timezone = _timezone_field()
+
+
+class AtriumUserInfoEditView(UserInfoEditView):
+    """Edit your own name, language and time zone."""
+
+    form = AtriumUserInfoEdit
+
+
+class AtriumUserDBModelView(UserDBModelView):
+    """Administrators' user screen, including language and time zone."""
+
+    profile_columns = ["language", "timezone"]
+    label_columns = {
+        **UserDBModelView.label_columns,
+        "language": _l("Language"),
+        "timezone": _l("Time zone"),
+    }
+    list_columns = [*UserDBModelView.list_columns, "language"]
+    add_columns = [*UserDBModelView.add_columns, *profile_columns]
+    edit_columns = [*UserDBModelView.edit_columns, *profile_columns]
+    add_form_extra_fields = {
+        **UserDBModelView.add_form_extra_fields,
+        "language": _language_field(),
+        "timezone": _timezone_field(),
+    }
+    edit_form_extra_fields = {
+        "language": _language_field(),
+        "timezone": _timezone_field(),
+    }
+    user_show_fieldsets = [
+        *UserDBModelView.user_show_fieldsets,
+        (_l("Preferences"), {"fields": profile_columns, "expanded": True}),
+    ]
+    #: The internal job-runner account is not a person to manage.
+    base_filters = [["is_system", FilterEqual, False]]

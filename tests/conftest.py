@@ -1,0 +1,123 @@
+"""Shared fixtures: one app per session, a clean database per test, login helpers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import fakeredis
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from app import MIGRATIONS_DIR, create_app
+from app.extensions import db
+from app.jobs import EXTENSION_KEY
+from config import TestingConfig
+from tests import factories
+
+#: FAB's permission tables survive between tests; everything else is emptied.
+KEPT_TABLES = frozenset(
+    {
+        "alembic_version",
+        "ab_permission",
+        "ab_view_menu",
+        "ab_permission_view",
+        "ab_role",
+        "ab_permission_view_role",
+    }
+)
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def database_url(instance_dir: Path) -> Iterator[str]:
+    """SQLite in a temp file, or a throwaway PostgreSQL when ATRIUM_TEST_DB=postgres."""
+    if os.environ.get("ATRIUM_TEST_DB") == "postgres":
+        from tests.pg import TemporaryPostgres
+
+        cluster = TemporaryPostgres()
+        try:
+            yield cluster.start()
+        finally:
+            cluster.stop()
+    else:
+        yield f"sqlite:///{instance_dir / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, instance_dir: Path) -> Iterator[Flask]:
+    """The application under test, migrated to head with roles in place."""
+
+    class SuiteConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        INSTANCE_DIR = str(instance_dir)
+        STORAGE_DIR = str(instance_dir / "storage")
+
+    application = create_app(SuiteConfig)
+    application.extensions[EXTENSION_KEY].connection = fakeredis.FakeRedis()
+    with application.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        from app.services.roles import sync_permissions_and_roles
+
+        sync_permissions_and_roles()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name not in KEPT_TABLES:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def app_context(app: Flask) -> Iterator[None]:
+    """Each test runs in its own app context and leaves an empty database behind."""
+    with app.app_context():
+        yield
+        _empty_tables()
+        db.session.remove()
+    app.extensions[EXTENSION_KEY].get_connection().flushall()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user() -> Callable[..., object]:
+    """Create a user with a role: ``make_user("Agent", username="ann")``."""
+
+    def _make(role: str = "Agent", **fields: object):
+        return factories.UserFactory(role_name=role, **fields)
+
+    return _make
+
+
+@pytest.fixture
+def login(client: FlaskClient, make_user) -> Callable[..., object]:
+    """Create a user of ``role`` and sign the test client in as them."""
+
+    def _login(role: str = "Agent", **fields: object):
+        user = make_user(role, **fields)
+        response = client.post(
+            "/login/",
+            data={"username": user.username, "password": factories.PASSWORD},
+            follow_redirects=False,
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return _login

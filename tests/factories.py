@@ -1,0 +1,52 @@
+"""factory_boy factories for Atrium's models."""
+
+from __future__ import annotations
+
+import factory
+from flask import current_app
+from werkzeug.security import generate_password_hash
+
+from app.extensions import db
+from app.models import AtriumUser, JobRun, JobStatus
+
+PASSWORD = "correct-horse-battery-staple"
+_PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+
+class BaseFactory(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(BaseFactory):
+    """A user who can sign in with PASSWORD; ``role_name`` picks the FAB role."""
+
+    class Meta:
+        model = AtriumUser
+        exclude = ("role_name",)
+
+    role_name = "Agent"
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    active = True
+    password = _PASSWORD_HASH
+
+    @factory.lazy_attribute
+    def roles(self):
+        return [current_app.appbuilder.sm.find_role(self.role_name)]
+
+
+class JobRunFactory(BaseFactory):
+    class Meta:
+        model = JobRun
+
+    job_id = factory.Sequence(lambda n: f"test-job-{n}")
+    func = "app.jobs.maintenance.prune_job_runs"
+    title = factory.Sequence(lambda n: f"Test job {n}")
+    status = JobStatus.FINISHED.value
+    args = factory.LazyFunction(list)
+    kwargs = factory.LazyFunction(dict)
