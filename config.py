@@ -71,6 +71,10 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "atrium@localhost")
 
+    #: Reverse proxies in front of Atrium whose X-Forwarded-* headers are trusted.
+    #: Keep 0 when clients connect directly: otherwise they could spoof their IP.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+
     ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")
     DEMO_DATA = _env_bool("DEMO_DATA", True)
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")

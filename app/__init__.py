@@ -28,7 +28,9 @@ def create_app(config_class: type | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _load_runtime_secrets(app, config_class)
     config_class.validate(app.config)
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     _configure_sqlite(app)
