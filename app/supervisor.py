@@ -50,10 +50,12 @@ def log(name: str, message: str) -> None:
     sys.stdout.flush()
 
 
-def _pump(child: Child) -> None:
-    assert child.process is not None and child.process.stdout is not None
-    for raw in child.process.stdout:
-        log(child.name, raw.decode("utf-8", "replace").rstrip())
+def _pump(name: str, process: subprocess.Popen) -> None:
+    if process.stdout is None:
+        return
+    with process.stdout as stream:
+        for raw in stream:
+            log(name, raw.decode("utf-8", "replace").rstrip())
 
 
 class Supervisor:
@@ -74,7 +76,9 @@ class Supervisor:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        threading.Thread(target=_pump, args=(child,), daemon=True).start()
+        threading.Thread(
+            target=_pump, args=(child.name, child.process), daemon=True
+        ).start()
         log("atrium", f"started {child.name} (pid {child.process.pid})")
 
     def check(self, child: Child) -> bool:

@@ -121,3 +121,13 @@ def login(client: FlaskClient, make_user) -> Callable[..., object]:
         return user
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[object]:
+    """A real redis-server on a free loopback port, for integration tests."""
+    from tests.servers import RedisServer
+
+    server = RedisServer().start()
+    yield server
+    server.stop()
