@@ -131,3 +131,24 @@ def redis_server() -> Iterator[object]:
     server = RedisServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def build_app(app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Build extra apps on the test database with some settings changed."""
+    built: list[Flask] = []
+
+    def _build(**settings: object) -> Flask:
+        base = {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "INSTANCE_DIR": app.config["INSTANCE_DIR"],
+        }
+        config = type("VariantConfig", (TestingConfig,), {**base, **settings})
+        variant = create_app(config)
+        built.append(variant)
+        return variant
+
+    yield _build
+    for variant in built:
+        with variant.app_context():
+            db.engine.dispose()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from config import Config, ProductionConfig, TestingConfig
+from config import Config, ProductionConfig
 
 
-def test_factory_can_build_two_apps(app):
-    other = create_app(TestingConfig)
+def test_factory_can_build_two_apps(app, build_app):
+    other = build_app()
     assert other is not app
     assert other.extensions["appbuilder"] is not app.extensions["appbuilder"]
     assert "JobRunModelView.list" in other.view_functions

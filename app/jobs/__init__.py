@@ -142,6 +142,7 @@ def enqueue(
             db.select(JobRun).filter_by(job_id=job_id)
         ).scalar_one()
     _hand_to_redis(run, retries=retries, retry_intervals=retry_intervals)
+    db.session.expire(run)  # a synchronous queue may already have run it
     return run
 
 

@@ -1,4 +1,4 @@
-"""Browser fixtures: the real app under gunicorn and Debian's Chromium via Playwright."""
+"""Browser fixtures: the real app under gunicorn, Debian's Chromium via Playwright."""
 
 from __future__ import annotations
 

@@ -95,3 +95,34 @@ def test_only_functions_under_app_jobs_can_run():
 
     with pytest.raises(ValueError):
         resolve_job_function("os.system")
+
+
+def test_jobs_run_as_the_system_user(monkeypatch):
+    from flask import g
+
+    from app.services.users import SYSTEM_USERNAME
+
+    seen = {}
+
+    def record(**_kwargs):
+        seen["user"] = g.user.username
+        return 0
+
+    monkeypatch.setattr("app.jobs.maintenance.jobruns.prune_job_runs", record)
+    enqueue(prune_job_runs, job_id="who-am-i")
+    assert seen == {"user": SYSTEM_USERNAME}
+
+
+def test_progress_is_recorded_on_the_job_run(monkeypatch):
+    from app.jobs.runner import report_progress
+
+    def halfway(**_kwargs):
+        report_progress(50, "Half of the rows")
+        run = db.session.scalar(db.select(JobRun).filter_by(job_id="progress"))
+        seen.update(progress=run.progress, message=run.message)
+        return 0
+
+    seen: dict = {}
+    monkeypatch.setattr("app.jobs.maintenance.jobruns.prune_job_runs", halfway)
+    enqueue(prune_job_runs, job_id="progress")
+    assert seen == {"progress": 50, "message": "Half of the rows"}

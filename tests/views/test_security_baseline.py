@@ -7,8 +7,6 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 
-from app import create_app
-from config import TestingConfig
 from tests.factories import PASSWORD
 
 EVIL_NEXT = [
@@ -21,29 +19,16 @@ EVIL_NEXT = [
 ]
 
 
-def _app_with(app: Flask, **settings: object) -> Flask:
-    config = type(
-        "StrictConfig",
-        (TestingConfig,),
-        {
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "INSTANCE_DIR": app.config["INSTANCE_DIR"],
-            **settings,
-        },
-    )
-    return create_app(config)
-
-
 @pytest.fixture
-def limited_app(app) -> Flask:
+def limited_app(build_app) -> Flask:
     """The app with the production login rate limit."""
-    return _app_with(app, AUTH_RATE_LIMITED=True, RATELIMIT_ENABLED=True)
+    return build_app(AUTH_RATE_LIMITED=True, RATELIMIT_ENABLED=True)
 
 
 @pytest.fixture
-def csrf_app(app) -> Flask:
+def csrf_app(build_app) -> Flask:
     """The app with CSRF protection on, as in production."""
-    return _app_with(app, WTF_CSRF_ENABLED=True)
+    return build_app(WTF_CSRF_ENABLED=True)
 
 
 def test_eleven_bad_logins_are_rate_limited(limited_app):
