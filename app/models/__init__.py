@@ -1,6 +1,52 @@
 """Every model module, imported so that Alembic and FAB see the whole schema."""
 
+from app.models.items import (
+    NUMBER_PREFIX,
+    Channel,
+    CustomField,
+    CustomFieldValue,
+    Item,
+    ItemEvent,
+    item_customer_follower,
+    item_follower,
+)
 from app.models.jobs import JobRun, JobStatus
+from app.models.organizations import Customer, Organization, OrganizationDomain
+from app.models.projects import Portfolio, Project
+from app.models.settings import Setting
+from app.models.teams import Team, team_member
 from app.models.users import AtriumUser
+from app.models.workflows import (
+    RESOLVED_CATEGORIES,
+    ItemKind,
+    ItemType,
+    Status,
+    StatusCategory,
+)
 
-__all__ = ["AtriumUser", "JobRun", "JobStatus"]
+__all__ = [
+    "NUMBER_PREFIX",
+    "RESOLVED_CATEGORIES",
+    "AtriumUser",
+    "Channel",
+    "Customer",
+    "CustomField",
+    "CustomFieldValue",
+    "Item",
+    "ItemEvent",
+    "ItemKind",
+    "ItemType",
+    "JobRun",
+    "JobStatus",
+    "Organization",
+    "OrganizationDomain",
+    "Portfolio",
+    "Project",
+    "Setting",
+    "Status",
+    "StatusCategory",
+    "Team",
+    "item_customer_follower",
+    "item_follower",
+    "team_member",
+]

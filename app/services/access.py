@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 
-from flask import g
-from sqlalchemy import ColumnElement, true
+from flask import g, has_app_context
+from sqlalchemy import ColumnElement, false, or_, true
 
-from app.models import JobRun
+from app.errors import NotFoundError
+from app.extensions import db
+from app.models import Customer, Item, JobRun, Organization
+from app.services.settings import PortalVisibility, portal_visibility
 
 ROLE_ADMIN = "Admin"
 ROLE_MANAGER = "Manager"
@@ -65,3 +68,83 @@ def job_run_scope(user: object | None = None) -> ColumnElement[bool]:
         return true()
     user_id = getattr(user, "id", None)
     return JobRun.requested_by_id == user_id if user_id else JobRun.id.is_(None)
+
+
+def user_roles(user: object | None) -> set[str]:
+    """Role names of ``user`` (empty for anonymous visitors and None)."""
+    return {role.name for role in getattr(user, "roles", None) or []}
+
+
+def is_staff(user: object | None) -> bool:
+    """Admins, managers and agents work on every item."""
+    return bool(user_roles(user) & set(STAFF_ROLES))
+
+
+def customer_of(user: object | None) -> Customer | None:
+    """The customer record behind a customer account (cached for the request)."""
+    user_id = getattr(user, "id", None)
+    if user_id is None:
+        return None
+    cache = g.setdefault("_atrium_customer_of", {}) if has_app_context() else {}
+    if user_id not in cache:
+        cache[user_id] = db.session.scalar(
+            db.select(Customer).filter_by(user_id=user_id)
+        )
+    return cache[user_id]
+
+
+def item_scope(user: object | None = None) -> ColumnElement[bool]:
+    """Items ``user`` may see: staff all; customers per the portal visibility."""
+    user = user if user is not None else getattr(g, "user", None)
+    if is_staff(user):
+        return true()
+    customer = customer_of(user) if ROLE_CUSTOMER in user_roles(user) else None
+    if customer is None:
+        return false()
+    visibility = portal_visibility()
+    if visibility == PortalVisibility.ALL:
+        return true()
+    own = Item.requester_id == customer.id
+    if visibility == PortalVisibility.ORGANIZATION and customer.organization_id:
+        return or_(own, Item.organization_id == customer.organization_id)
+    return own
+
+
+def customer_scope(user: object | None = None) -> ColumnElement[bool]:
+    """Customers ``user`` may see: staff all; a customer themselves and colleagues."""
+    user = user if user is not None else getattr(g, "user", None)
+    if is_staff(user):
+        return true()
+    customer = customer_of(user)
+    if customer is None:
+        return false()
+    if customer.organization_id:
+        return Customer.organization_id == customer.organization_id
+    return Customer.id == customer.id
+
+
+def organization_scope(user: object | None = None) -> ColumnElement[bool]:
+    """Organizations ``user`` may see: staff all; a customer only their own."""
+    user = user if user is not None else getattr(g, "user", None)
+    if is_staff(user):
+        return true()
+    customer = customer_of(user)
+    if customer is None or customer.organization_id is None:
+        return false()
+    return Organization.id == customer.organization_id
+
+
+def staff_only_scope(user: object | None = None) -> ColumnElement[bool]:
+    """Rows only staff may see (projects, teams, configuration)."""
+    user = user if user is not None else getattr(g, "user", None)
+    return true() if is_staff(user) else false()
+
+
+def get_visible_item(item_id: int, user: object | None = None) -> Item:
+    """The item if ``user`` may see it; NotFoundError otherwise (never 403)."""
+    item = db.session.scalar(
+        db.select(Item).where(Item.id == item_id, item_scope(user))
+    )
+    if item is None:
+        raise NotFoundError()
+    return item

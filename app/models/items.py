@@ -1,0 +1,249 @@
+"""Items (tickets and tasks in one table), followers and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import utcnow
+from app.models.workflows import ItemKind
+
+#: Prefix of the human number per kind: T-1042 is a ticket, K-1042 a task.
+NUMBER_PREFIX = {ItemKind.TICKET.value: "T", ItemKind.TASK.value: "K"}
+
+
+class Channel(enum.StrEnum):
+    """How an item reached us."""
+
+    EMAIL = "email"
+    WEB_FORM = "web"
+    PORTAL = "portal"
+    CHAT = "chat"
+    PHONE = "phone"
+    API = "api"
+    AGENT = "agent"
+
+
+item_follower = Table(
+    "item_follower",
+    Model.metadata,
+    Column("item_id", ForeignKey("item.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True),
+)
+
+item_customer_follower = Table(
+    "item_customer_follower",
+    Model.metadata,
+    Column("item_id", ForeignKey("item.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "customer_id", ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
+class Item(Model):
+    """A ticket or a task; converting one into the other keeps its id and history."""
+
+    __tablename__ = "item"
+    __table_args__ = (
+        Index("ix_item_kind_archived_id", "kind", "archived", "id"),
+        Index("ix_item_org_id", "organization_id", "id"),
+        Index("ix_item_status_id", "status_id", "id"),
+        Index("ix_item_assignee_id", "assignee_id", "id"),
+        Index("ix_item_team_id", "team_id", "id"),
+        Index("ix_item_project_id", "project_id", "id"),
+        Index("ix_item_requester_id", "requester_id", "id"),
+        Index("ix_item_updated_at", "updated_at"),
+        # Substring search on titles: a trigram GIN index on PostgreSQL.
+        Index(
+            "ix_item_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    item_type_id: Mapped[int] = mapped_column(
+        ForeignKey("item_type.id"), nullable=False, index=True
+    )
+    status_id: Mapped[int] = mapped_column(ForeignKey("status.id"), nullable=False)
+    priority: Mapped[int] = mapped_column(Integer, nullable=False, default=3)
+    requester_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer.id", ondelete="SET NULL"), nullable=True
+    )
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="SET NULL"), nullable=True
+    )
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="SET NULL"), nullable=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("team.id", ondelete="SET NULL"), nullable=True
+    )
+    channel: Mapped[str] = mapped_column(
+        String(10), nullable=False, default=Channel.AGENT.value
+    )
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    planned_start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    planned_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    points: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    estimate_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sla_first_response_due: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    sla_resolution_due: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    sla_first_response_breached: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False
+    )
+    sla_resolution_breached: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False
+    )
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolution: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    archived: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, nullable=False, default=utcnow
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, nullable=False, default=utcnow
+    )
+    #: Optimistic lock: saving a stale version raises StaleDataError (409).
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    item_type = relationship("ItemType")
+    status = relationship("Status")
+    requester = relationship("Customer")
+    organization = relationship("Organization")
+    project = relationship("Project")
+    parent = relationship("Item", remote_side=[id])
+    assignee = relationship("AtriumUser", foreign_keys=[assignee_id])
+    team = relationship("Team")
+    created_by = relationship("AtriumUser", foreign_keys=[created_by_id])
+    followers = relationship("AtriumUser", secondary=item_follower)
+    customer_followers = relationship("Customer", secondary=item_customer_follower)
+    custom_values = relationship(
+        "CustomFieldValue", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def number(self) -> str:
+        """The human number, such as T-1042."""
+        return f"{NUMBER_PREFIX.get(self.kind, 'T')}-{self.id}"
+
+    @property
+    def is_resolved(self) -> bool:
+        """Whether the item's status counts as resolved."""
+        return self.status is not None and self.status.is_resolved
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class ItemEvent(Model):
+    """One entry of an item's history: what changed, by whom, when."""
+
+    __tablename__ = "item_event"
+    __table_args__ = (Index("ix_item_event_item_created", "item_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), nullable=False
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, nullable=False, default=utcnow
+    )
+
+    item = relationship("Item")
+    actor = relationship("AtriumUser")
+
+
+class CustomField(Model):
+    """An admin-defined field on the items of one type."""
+
+    __tablename__ = "custom_field"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_type_id: Mapped[int] = mapped_column(
+        ForeignKey("item_type.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    field_type: Mapped[str] = mapped_column(String(10), nullable=False)
+    choices: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    item_type = relationship("ItemType")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomFieldValue(Model):
+    """One item's value of one custom field, typed for filtering and sorting."""
+
+    __tablename__ = "custom_field_value"
+    __table_args__ = (
+        Index("uq_custom_value_item_field", "item_id", "field_id", unique=True),
+        Index("ix_custom_value_text", "field_id", "value_text"),
+        Index("ix_custom_value_number", "field_id", "value_number"),
+        Index("ix_custom_value_date", "field_id", "value_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), nullable=False
+    )
+    field_id: Mapped[int] = mapped_column(
+        ForeignKey("custom_field.id", ondelete="CASCADE"), nullable=False
+    )
+    value_text: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    value_number: Mapped[float | None] = mapped_column(Numeric(18, 4), nullable=True)
+    value_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+    field = relationship("CustomField", lazy="joined")
+
+    @property
+    def display(self) -> str:
+        """The value as text, whatever its type."""
+        for value in (self.value_text, self.value_number, self.value_date):
+            if value is not None:
+                return str(value)
+        return ""
