@@ -53,7 +53,7 @@ db: venv
 	$(FLASK) setup
 
 bench: setup
-	@echo "No benchmarks yet: they arrive with the help-desk core."
+	$(PY) -m tests.bench.run --items $${BENCH_ITEMS:-100000}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

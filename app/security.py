@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, has_request_context, request, session
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    session,
+)
+from flask_login import current_user
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+from sqlalchemy import select
 
 from app.models.users import AtriumUser
 from app.views.users import AtriumUserDBModelView, AtriumUserInfoEditView
@@ -15,6 +27,37 @@ class AtriumSecurityManager(SecurityManager):
     user_model = AtriumUser
     userdbmodelview = AtriumUserDBModelView
     userinfoeditview = AtriumUserInfoEditView
+
+    def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
+        """Answer from the user's permission set, loaded once per request."""
+        return (permission_name, view_name) in self._permissions_of(user)
+
+    def _permissions_of(self, user) -> frozenset[tuple[str, str]]:
+        cache = g.setdefault("_atrium_permissions", {}) if has_app_context() else {}
+        role_ids = tuple(sorted(role.id for role in self.get_user_roles(user)))
+        if role_ids not in cache:
+            pvm = self.permissionview_model
+            link = assoc_permissionview_role
+            rows = self.session.execute(
+                select(self.permission_model.name, self.viewmenu_model.name)
+                .select_from(pvm)
+                .join(
+                    self.permission_model, pvm.permission_id == self.permission_model.id
+                )
+                .join(self.viewmenu_model, pvm.view_menu_id == self.viewmenu_model.id)
+                .join(link, link.c.permission_view_id == pvm.id)
+                .where(link.c.role_id.in_(role_ids))
+            )
+            cache[role_ids] = frozenset((perm, view) for perm, view in rows)
+        return cache[role_ids]
+
+    def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
+        """Menu entries the user may see, from the same cached permission set."""
+        if user is None:
+            user = current_user
+        granted = self._permissions_of(user)
+        names = view_menus_name or [view for _perm, view in granted]
+        return {name for name in names if (permission_name, name) in granted}
 
     def auth_user_db(self, username, password):
         """Refuse system accounts before FAB checks the password."""
@@ -43,6 +86,13 @@ def select_locale() -> str:
     return request.accept_languages.best_match(list(languages)) or default
 
 
+def select_timezone() -> str:
+    """The signed-in user's time zone, else the configured default."""
+    user = getattr(g, "user", None) if has_request_context() else None
+    zone = getattr(user, "timezone", None) if user is not None else None
+    return zone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
@@ -64,5 +114,6 @@ def init_security_hooks(app: Flask) -> None:
     from app.views.locale import switch_language
 
     app.extensions["babel"].locale_selector = select_locale
+    app.extensions["babel"].timezone_selector = select_timezone
     app.view_functions["LocaleView.index"] = switch_language
     app.after_request(_security_headers)

@@ -158,6 +158,18 @@ class Item(Model):
         "CustomFieldValue", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    #: The version an edit form was loaded with (set through expected_version).
+    submitted_version = None
+
+    @property
+    def expected_version(self) -> int:
+        """The version a form should send back; setting it records what was sent."""
+        return self.version
+
+    @expected_version.setter
+    def expected_version(self, value: object) -> None:
+        self.submitted_version = int(value) if str(value or "").isdigit() else None
+
     @property
     def number(self) -> str:
         """The human number, such as T-1042."""
@@ -194,6 +206,11 @@ class ItemEvent(Model):
     item = relationship("Item")
     actor = relationship("AtriumUser")
 
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The event's kind and data in one mapping, for display."""
+        return {"kind": self.kind, **(self.data or {})}
+
 
 class CustomField(Model):
     """An admin-defined field on the items of one type."""
@@ -211,6 +228,18 @@ class CustomField(Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     item_type = relationship("ItemType")
+
+    #: Options typed into a form (one per line), applied by services.custom_fields.
+    pending_choices = None
+
+    @property
+    def choices_text(self) -> str:
+        """Editable form of the choices, one per line."""
+        return "\n".join(self.choices or [])
+
+    @choices_text.setter
+    def choices_text(self, value: str | None) -> None:
+        self.pending_choices = value or ""
 
     def __str__(self) -> str:
         return self.name

@@ -40,6 +40,18 @@ class Organization(Model):
         """The organization's mail domains, comma separated."""
         return ", ".join(d.domain for d in self.domains)
 
+    #: Domains typed into a form, applied by services.organizations.
+    pending_domains = None
+
+    @property
+    def domain_list(self) -> str:
+        """Editable form of the domains; setting it stores the typed text."""
+        return self.domain_names
+
+    @domain_list.setter
+    def domain_list(self, value: str | None) -> None:
+        self.pending_domains = value or ""
+
     def __str__(self) -> str:
         return self.name
 

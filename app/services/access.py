@@ -34,11 +34,52 @@ JOB_READER = (
     ("menu_access", "Background jobs|Tools"),
 )
 
+DESK_VIEWS = (
+    "TicketModelView|TaskModelView|CustomerModelView|OrganizationModelView"
+    "|ProjectModelView|ArchivedProjectModelView|PortfolioModelView"
+)
+DESK_MENUS = (
+    "Desk|Tickets|Tasks|Customers|Organizations|Projects|Portfolios|By customer"
+    "|By portfolio|Archived projects"
+)
+#: Working the desk: every item, customer, organization and project.
+DESK_WORK = (
+    ("can_(list|show|add|edit|download)|archive", DESK_VIEWS),
+    (
+        "can_list",
+        "ItemEventModelView|OrganizationItemsView|OrganizationProjectsView"
+        "|ProjectItemsView",
+    ),
+    ("can_lookup", "LookupView"),
+    ("can_tree", "ByCustomerView|ByPortfolioView"),
+    ("can_level", "TreeFragmentView"),
+    (
+        "can_(get|post|put|delete|info)",
+        "TicketRestApi|TaskRestApi|CustomerRestApi"
+        "|OrganizationRestApi|ProjectRestApi"
+        "|PortfolioRestApi",
+    ),
+    ("can_(get|info)", "TeamRestApi|ItemTypeRestApi|StatusRestApi"),
+    ("menu_access", DESK_MENUS),
+)
+#: Managers may also delete customers, organizations and projects.
+DESK_CLEANUP = (
+    (
+        "can_delete",
+        "CustomerModelView|OrganizationModelView|ProjectModelView|PortfolioModelView",
+    ),
+)
+#: Customers reach their items through the API (and later the portal).
+CUSTOMER_API = (
+    ("can_(get|post|info)", "TicketRestApi"),
+    ("can_(get|info)", "CustomerRestApi|OrganizationRestApi|ItemTypeRestApi"),
+)
+
 #: Role -> (permission regex, view regex) pairs; Admin always gets everything.
 ROLE_PERMISSIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    ROLE_MANAGER: SELF_SERVICE + JOB_READER,
-    ROLE_AGENT: SELF_SERVICE + JOB_READER,
-    ROLE_CUSTOMER: SELF_SERVICE,
+    ROLE_MANAGER: SELF_SERVICE + JOB_READER + DESK_WORK + DESK_CLEANUP,
+    ROLE_AGENT: SELF_SERVICE + JOB_READER + DESK_WORK,
+    ROLE_CUSTOMER: SELF_SERVICE + CUSTOMER_API,
 }
 
 

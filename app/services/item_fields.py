@@ -6,7 +6,17 @@ from flask_babel import lazy_gettext as _l
 
 from app.errors import InvalidInputError
 from app.extensions import db
-from app.models import AtriumUser, Channel, Customer, Item, ItemType, Status, Team
+from app.models import (
+    AtriumUser,
+    Channel,
+    Customer,
+    Item,
+    ItemType,
+    Organization,
+    Project,
+    Status,
+    Team,
+)
 from app.services.access import STAFF_ROLES
 from app.services.text import clean_line, clean_text
 
@@ -18,7 +28,10 @@ def check_basic_fields(item: Item) -> None:
     item.title = clean_line(item.title, field="title", max_length=300)
     item.description = clean_text(item.description, field="description")
     item.resolution = clean_text(item.resolution, field="resolution")
-    if not isinstance(item.priority, int) or not 1 <= item.priority <= 5:
+    priority = item.priority
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise InvalidInputError(_l("Priority goes from 1 to 5."), field="priority")
+    if not 1 <= priority <= 5:
         raise InvalidInputError(_l("Priority goes from 1 to 5."), field="priority")
     for field in ("points", "estimate_minutes"):
         value = getattr(item, field)
@@ -45,6 +58,8 @@ def check_type_and_status(item: Item) -> tuple[ItemType, Status | None]:
     if item_type is None or item_type.kind != item.kind:
         raise InvalidInputError(_l("Choose a type of this kind."), field="item_type")
     status = db.session.get(Status, item.status_id) if item.status_id else None
+    if item.status_id and status is None:
+        raise InvalidInputError(field="status")
     if status is not None and status.item_type_id != item_type.id:
         raise InvalidInputError(
             _l(
@@ -56,11 +71,16 @@ def check_type_and_status(item: Item) -> tuple[ItemType, Status | None]:
 
 
 def check_people(item: Item) -> None:
-    """Requester, assignee and team must exist; the assignee must be staff."""
-    if item.requester_id and db.session.get(Customer, item.requester_id) is None:
-        raise InvalidInputError(field="requester")
-    if item.team_id and db.session.get(Team, item.team_id) is None:
-        raise InvalidInputError(field="team")
+    """Referenced rows must exist; the assignee must be active staff."""
+    references = (
+        ("requester", Customer, item.requester_id),
+        ("organization", Organization, item.organization_id),
+        ("project", Project, item.project_id),
+        ("team", Team, item.team_id),
+    )
+    for field, model, row_id in references:
+        if row_id and db.session.get(model, row_id) is None:
+            raise InvalidInputError(field=field)
     if item.assignee_id:
         assignee = db.session.get(AtriumUser, item.assignee_id)
         roles = {role.name for role in assignee.roles} if assignee else set()

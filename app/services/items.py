@@ -11,7 +11,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import ConflictError, DomainError, ForbiddenError, InvalidInputError
 from app.extensions import db
-from app.models import AtriumUser, Channel, Item, ItemEvent, ItemKind, Status
+from app.models import (
+    AtriumUser,
+    Channel,
+    Customer,
+    Item,
+    ItemEvent,
+    ItemKind,
+    Status,
+)
 from app.models.base import utcnow
 from app.services import item_fields
 from app.services.access import customer_of, get_visible_item, is_staff
@@ -106,6 +114,22 @@ def _sync_foreign_keys(item: Item) -> None:
             setattr(item, column, related.id)
 
 
+def _align_relationships(item: Item) -> None:
+    """Make loaded relationship attributes agree with the foreign key columns.
+
+    Forms set relationships, services set columns; at flush a relationship
+    attribute would win, so it is pointed at the object the column names.
+    """
+    for relation, column in RELATIONS.items():
+        if relation not in item.__dict__:
+            continue
+        related = item.__dict__[relation]
+        wanted = getattr(item, column)
+        if (related.id if related is not None else None) != wanted:
+            model = Item.__mapper__.relationships[relation].mapper.class_
+            setattr(item, relation, db.session.get(model, wanted) if wanted else None)
+
+
 def _apply_status_times(item: Item, status: Status, now) -> None:
     if status.is_resolved:
         item.resolved_at = item.resolved_at or now
@@ -153,11 +177,9 @@ def prepare_new_item(item: Item, actor: AtriumUser | None) -> None:
     if not is_staff(actor):
         _restrict_to_customer(item, actor)
     elif item.requester_id and not item.organization_id:
-        from app.models import Customer
-
-        item.organization_id = db.session.get(
-            Customer, item.requester_id
-        ).organization_id
+        requester = db.session.get(Customer, item.requester_id)
+        if requester is not None:
+            item.organization_id = requester.organization_id
     item_fields.check_basic_fields(item)
     item_type, status = item_fields.check_type_and_status(item)
     if not item_type.enabled:
@@ -206,26 +228,42 @@ def record_edit(
     """Validate an edited item and write one history event per changed field."""
     if not is_staff(actor):
         raise ForbiddenError()
-    old = _old_row(item)
-    if expected_version is not None and int(expected_version) != old["version"]:
-        raise ConflictError()
-    item_fields.check_basic_fields(item)
-    _sync_foreign_keys(item)
-    changes = {
-        c: (old[c], getattr(item, c))
-        for c in STAFF_FIELDS
-        if old[c] != getattr(item, c)
-    }
-    if not changes:
-        return
-    item_type, status = item_fields.check_type_and_status(_with_status_for_type(item))
-    item_fields.check_people(item)
-    item_fields.check_parent(item)
-    item_fields.check_required(item, item_type)
+    # Nothing is flushed before the caller commits: a concurrent edit then surfaces
+    # as one StaleDataError at commit, and the version goes up by exactly one.
+    with db.session.no_autoflush:
+        old = _old_row(item)
+        if expected_version is not None and int(expected_version) != old["version"]:
+            raise ConflictError()
+        item_fields.check_basic_fields(item)
+        _sync_foreign_keys(item)
+        if item.item_type_id != old["item_type_id"] and item.status_id in (
+            old["status_id"],
+            None,
+        ):
+            _with_status_for_type(item)
+        changes = {
+            c: (old[c], getattr(item, c))
+            for c in STAFF_FIELDS
+            if old[c] != getattr(item, c)
+        }
+        if not changes:
+            return
+        item_type, status = item_fields.check_type_and_status(item)
+        if status is None:
+            raise InvalidInputError(field="status")
+        item_fields.check_people(item)
+        item_fields.check_parent(item)
+        item_fields.check_required(item, item_type)
     now = utcnow()
     if "status_id" in changes or "item_type_id" in changes:
-        _apply_status_times(item, db.session.get(Status, item.status_id), now)
+        _apply_status_times(item, status, now)
     item.updated_at = now
+    _record_changes(item, actor, changes)
+
+
+def _record_changes(
+    item: Item, actor: AtriumUser | None, changes: dict[str, tuple[Any, Any]]
+) -> None:
     for column, (before, after) in sorted(changes.items()):
         if column in HISTORY_COLUMNS:
             _record(
@@ -352,3 +390,15 @@ def unfollow_item(
         _record(item, actor, "unfollowed", user=target.username)
         db.session.commit()
     return item
+
+
+def archive_items(item_ids: list[int], actor: AtriumUser | None) -> int:
+    """Archive every listed item the actor may see; returns how many changed."""
+    changed = 0
+    for item_id in item_ids:
+        try:
+            archive_item(item_id, actor)
+        except DomainError:
+            continue
+        changed += 1
+    return changed

@@ -21,8 +21,10 @@ PUBLIC_MAIL_DOMAINS = frozenset(
     alice.it tim.it uol.com.br bol.com.br terra.com.br sapo.pt online.no hotmail.no
     live.no zoho.com fastmail.com tutanota.com""".split()
 )
+#: Labels, then a top-level domain: letters, or the punycode of an IDN (xn--p1ai).
 _DOMAIN_RE = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+    r"(?=.{1,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
 )
 
 
@@ -44,7 +46,7 @@ def normalize_domain(value: str) -> str:
         domain = domain.encode("idna").decode("ascii")
     except UnicodeError:
         domain = ""
-    if not _DOMAIN_RE.match(domain):
+    if not _DOMAIN_RE.fullmatch(domain):
         raise InvalidInputError(_l("This is not a valid domain."), field="domains")
     return domain
 
@@ -79,6 +81,7 @@ def prepare_organization(organization: Organization) -> None:
 
 def set_domains(organization: Organization, domains: list[str]) -> None:
     """Give ``organization`` exactly these domains; a domain has one owner."""
+    domains = list(dict.fromkeys(domains))
     taken = db.session.scalars(
         db.select(OrganizationDomain).where(
             OrganizationDomain.domain.in_(domains),
@@ -119,8 +122,14 @@ def create_organization(
 
 def organization_for_email(email: str, *, create: bool = True) -> Organization | None:
     """The organization owning the sender's domain; created from it when unknown."""
-    domain = email.rpartition("@")[2].lower()
-    if not domain or domain in PUBLIC_MAIL_DOMAINS:
+    local, at, domain = (email or "").rpartition("@")
+    if not (local and at):
+        return None
+    try:
+        domain = normalize_domain(domain)
+    except InvalidInputError:
+        return None
+    if domain in PUBLIC_MAIL_DOMAINS:
         return None
     owner = db.session.scalar(
         db.select(Organization)
@@ -180,3 +189,10 @@ def get_or_create_customer(
     db.session.add(customer)
     db.session.commit()
     return customer
+
+
+def prepare_organization_form(organization: Organization) -> None:
+    """Clean an organization edited in a form, including its typed domain list."""
+    prepare_organization(organization)
+    if organization.pending_domains is not None:
+        set_domains(organization, parse_domains(organization.pending_domains))

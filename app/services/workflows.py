@@ -100,7 +100,7 @@ _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def _check_color(color: str) -> None:
-    if not _COLOR_RE.match(color or ""):
+    if not _COLOR_RE.fullmatch(color or ""):
         raise InvalidInputError(_l("Use a color such as #1f6f8b."), field="color")
 
 
@@ -128,3 +128,21 @@ def enabled_types(kind: str) -> list[ItemType]:
             .order_by(ItemType.position, ItemType.name)
         )
     )
+
+
+def ensure_workflow(item_type_id: int) -> None:
+    """Give a type created without statuses the default workflow."""
+    item_type = db.session.get(ItemType, item_type_id)
+    if item_type is None or item_type.statuses:
+        return
+    for position, (status_name, category, status_color) in enumerate(DEFAULT_WORKFLOW):
+        item_type.statuses.append(
+            Status(
+                name=status_name,
+                category=str(category),
+                color=status_color,
+                position=position,
+                is_default=position == 0,
+            )
+        )
+    db.session.commit()

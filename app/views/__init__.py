@@ -8,21 +8,97 @@ from flask_babel import lazy_gettext as _l
 
 from app.services.jobruns import count_stale_pending_jobs
 
+DESK = ("Desk", _l("Desk"), "fa-life-ring")
+CONFIGURATION = ("Configuration", _l("Configuration"), "fa-cogs")
+TOOLS = ("Tools", _l("Tools"), "fa-wrench")
+
+
+def _add(appbuilder: AppBuilder, view, name: str, label, icon: str, menu) -> None:
+    category, category_label, category_icon = menu
+    appbuilder.add_view(
+        view,
+        name,
+        label=label,
+        icon=icon,
+        category=category,
+        category_label=category_label,
+        category_icon=category_icon,
+    )
+
 
 def register_views(appbuilder: AppBuilder) -> None:
     """Register every view, menu entry and blueprint of Atrium."""
+    from app.views import configuration, directory, items, planning, trees
+    from app.views.api import register_apis
     from app.views.health import health_bp
     from app.views.jobs import JobRunModelView
+    from app.views.lookups import LookupView
 
-    appbuilder.add_view(
+    for view in (
+        items.ItemEventModelView,
+        directory.OrganizationItemsView,
+        directory.OrganizationProjectsView,
+        planning.ProjectItemsView,
+        LookupView,
+        trees.TreeFragmentView,
+    ):
+        appbuilder.add_view_no_menu(view)
+    desk = [
+        (items.TicketModelView, "Tickets", _l("Tickets"), "fa-ticket"),
+        (items.TaskModelView, "Tasks", _l("Tasks"), "fa-check-square-o"),
+        (directory.CustomerModelView, "Customers", _l("Customers"), "fa-user"),
+        (
+            directory.OrganizationModelView,
+            "Organizations",
+            _l("Organizations"),
+            "fa-building",
+        ),
+        (planning.ProjectModelView, "Projects", _l("Projects"), "fa-folder-open"),
+        (planning.PortfolioModelView, "Portfolios", _l("Portfolios"), "fa-briefcase"),
+        (trees.ByCustomerView, "By customer", _l("By customer"), "fa-sitemap"),
+        (trees.ByPortfolioView, "By portfolio", _l("By portfolio"), "fa-sitemap"),
+        (
+            planning.ArchivedProjectModelView,
+            "Archived projects",
+            _l("Archived projects"),
+            "fa-archive",
+        ),
+    ]
+    for view, name, label, icon in desk:
+        _add(appbuilder, view, name, label, icon, DESK)
+    config = [
+        (configuration.ItemTypeModelView, "Item types", _l("Item types"), "fa-tags"),
+        (
+            configuration.StatusModelView,
+            "Statuses and workflows",
+            _l("Statuses and workflows"),
+            "fa-random",
+        ),
+        (configuration.TeamModelView, "Teams", _l("Teams"), "fa-users"),
+        (
+            configuration.CustomFieldModelView,
+            "Custom fields",
+            _l("Custom fields"),
+            "fa-list-alt",
+        ),
+        (
+            configuration.PortalSettingsView,
+            "Customer portal",
+            _l("Customer portal"),
+            "fa-globe",
+        ),
+    ]
+    for view, name, label, icon in config:
+        _add(appbuilder, view, name, label, icon, CONFIGURATION)
+    _add(
+        appbuilder,
         JobRunModelView,
         "Background jobs",
-        label=_l("Background jobs"),
-        icon="fa-tasks",
-        category="Tools",
-        category_label=_l("Tools"),
-        category_icon="fa-wrench",
+        _l("Background jobs"),
+        "fa-tasks",
+        TOOLS,
     )
+    register_apis(appbuilder)
     app = current_app._get_current_object()
     app.register_blueprint(health_bp)
     app.context_processor(_layout_context)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from app.models import JobRun
 from app.services.access import job_run_scope
+from app.views.base import AtriumModelView
 from app.views.filters import FilterByAccess
 
 STATUS_LABELS = {
@@ -39,7 +39,7 @@ def progress_bar(progress: int | None) -> Markup:
     ).format(value)
 
 
-class JobRunModelView(ModelView):
+class JobRunModelView(AtriumModelView):
     """Background jobs: status, progress, error and who asked; read-only."""
 
     datamodel = SQLAInterface(JobRun)

@@ -1,0 +1,436 @@
+"""REST resources (FAB ModelRestApi) with explicit columns and the access layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+from flask_appbuilder import ModelRestApi
+from flask_appbuilder.api import BaseApi
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from marshmallow import Schema, ValidationError, fields
+from marshmallow.validate import Length, OneOf, Range
+
+from app.errors import DomainError
+from app.models import (
+    Channel,
+    Customer,
+    Item,
+    ItemKind,
+    ItemType,
+    Organization,
+    Portfolio,
+    Project,
+    Status,
+    Team,
+)
+from app.services import items as item_service
+from app.services import organizations as organization_service
+from app.services import projects as project_service
+from app.services import workflows as workflow_service
+from app.services.access import customer_scope, item_scope, organization_scope
+from app.views.filters import FilterByAccess
+
+
+class ItemListSchema(Schema):
+    """An item as a row of the REST list."""
+
+    id = fields.Integer()
+    number = fields.String()
+    kind = fields.String()
+    title = fields.String()
+    item_type_id = fields.Integer()
+    status_id = fields.Integer()
+    status = fields.Function(lambda item: item.status.name if item.status else None)
+    status_category = fields.Function(
+        lambda item: item.status.category if item.status else None
+    )
+    priority = fields.Integer()
+    requester_id = fields.Integer()
+    organization_id = fields.Integer()
+    project_id = fields.Integer()
+    parent_id = fields.Integer()
+    assignee_id = fields.Integer()
+    team_id = fields.Integer()
+    archived = fields.Boolean()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class ItemShowSchema(ItemListSchema):
+    """An item with every public field."""
+
+    description = fields.String()
+    channel = fields.String()
+    due_at = fields.DateTime()
+    planned_start = fields.Date()
+    planned_end = fields.Date()
+    points = fields.Integer()
+    estimate_minutes = fields.Integer()
+    first_response_at = fields.DateTime()
+    resolved_at = fields.DateTime()
+    closed_at = fields.DateTime()
+    resolution = fields.String()
+
+
+ITEM_LIST_COLUMNS = [
+    name
+    for name in ItemListSchema().fields
+    if name not in ("number", "status", "status_category")
+]
+ITEM_SHOW_COLUMNS = [
+    name
+    for name in ItemShowSchema().fields
+    if name not in ("number", "status", "status_category")
+]
+ITEM_SEARCH_COLUMNS = [
+    "title",
+    "item_type",
+    "status",
+    "priority",
+    "organization",
+    "requester",
+    "assignee",
+    "team",
+    "project",
+    "archived",
+    "created_at",
+    "updated_at",
+]
+
+
+def _optional_id() -> fields.Integer:
+    return fields.Integer(allow_none=True, strict=True, validate=Range(min=1))
+
+
+class ItemWriteSchema(Schema):
+    """Fields a client may send for a ticket or task (all optional on update)."""
+
+    title = fields.String(validate=Length(min=1, max=300))
+    description = fields.String(validate=Length(max=100_000))
+    item_type_id = fields.Integer(strict=True, validate=Range(min=1))
+    status_id = fields.Integer(strict=True, validate=Range(min=1))
+    priority = fields.Integer(strict=True, validate=Range(min=1, max=5))
+    requester_id = _optional_id()
+    organization_id = _optional_id()
+    project_id = _optional_id()
+    parent_id = _optional_id()
+    assignee_id = _optional_id()
+    team_id = _optional_id()
+    channel = fields.String(validate=OneOf([c.value for c in Channel]))
+    due_at = fields.DateTime(allow_none=True)
+    planned_start = fields.Date(allow_none=True)
+    planned_end = fields.Date(allow_none=True)
+    points = fields.Integer(allow_none=True, strict=True, validate=Range(0, 1_000_000))
+    estimate_minutes = fields.Integer(
+        allow_none=True, strict=True, validate=Range(0, 1_000_000)
+    )
+    resolution = fields.String(validate=Length(max=100_000))
+    archived = fields.Boolean()
+    version = fields.Integer(strict=True, load_only=True)
+
+
+class ItemCreateSchema(ItemWriteSchema):
+    """A new ticket or task: a title and a type are required."""
+
+    title = fields.String(required=True, validate=Length(min=1, max=300))
+    item_type_id = fields.Integer(required=True, strict=True, validate=Range(min=1))
+
+
+def domain_error_response(api: BaseApi, error: DomainError):
+    """The JSON answer for a refused change: its status, message and field."""
+    return api.response(
+        error.status_code, message=str(error.message), field=error.field
+    )
+
+
+class ItemRestApi(ModelRestApi):
+    """Shared REST resource for tickets and tasks; writes go through services."""
+
+    datamodel = SQLAInterface(Item)
+    kind = ItemKind.TICKET.value
+    allow_browser_login = True
+    show_columns = ITEM_SHOW_COLUMNS
+    list_columns = ITEM_LIST_COLUMNS
+    add_columns = list(ItemCreateSchema().fields)
+    edit_columns = list(ItemWriteSchema().fields)
+    search_columns = ITEM_SEARCH_COLUMNS
+    order_columns = ["id", "title", "priority", "created_at", "updated_at"]
+    base_order = ("id", "desc")
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.base_filters = [
+            ["kind", FilterEqual, self.kind],
+            ["id", FilterByAccess, lambda: item_scope],
+        ]
+        super().__init__(**kwargs)
+
+    def _load(self, schema: Schema) -> dict[str, Any]:
+        if not request.is_json or not isinstance(request.json, dict):
+            raise ValidationError({"_schema": ["Send a JSON object."]})
+        return schema.load(request.json)
+
+    def post_headless(self):
+        try:
+            data = self._load(self.add_model_schema)
+            data.pop("version", None)
+            item = item_service.create_item(g.user, kind=self.kind, **data)
+        except ValidationError as error:
+            return self.response_422(message=error.messages)
+        except DomainError as error:
+            return domain_error_response(self, error)
+        return self.response(201, id=item.id, result=self.show_model_schema.dump(item))
+
+    def put_headless(self, pk: int):
+        try:
+            data = self._load(self.edit_model_schema)
+            version = data.pop("version", None)
+            self._visible_of_kind(pk)
+            item = item_service.update_item(pk, g.user, data, expected_version=version)
+        except ValidationError as error:
+            return self.response_422(message=error.messages)
+        except DomainError as error:
+            return domain_error_response(self, error)
+        return self.response(200, result=self.show_model_schema.dump(item))
+
+    def delete_headless(self, pk: int):
+        try:
+            self._visible_of_kind(pk)
+            item_service.archive_item(pk, g.user)
+        except DomainError as error:
+            return domain_error_response(self, error)
+        return self.response(200, message="archived")
+
+    def _visible_of_kind(self, pk: int) -> Item:
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            from app.errors import NotFoundError
+
+            raise NotFoundError()
+        return item
+
+
+def _item_schemas(prefix: str) -> dict[str, Schema]:
+    """Schema instances of classes named per resource (OpenAPI needs unique names)."""
+    bases = {
+        "add_model_schema": ItemCreateSchema,
+        "edit_model_schema": ItemWriteSchema,
+        "list_model_schema": ItemListSchema,
+        "show_model_schema": ItemShowSchema,
+    }
+    return {
+        attr: type(f"{prefix}{base.__name__.removeprefix('Item')}", (base,), {})()
+        for attr, base in bases.items()
+    }
+
+
+class TicketRestApi(ItemRestApi):
+    """/api/v1/ticket/"""
+
+    resource_name = "ticket"
+    kind = ItemKind.TICKET.value
+
+
+class TaskRestApi(ItemRestApi):
+    """/api/v1/task/"""
+
+    resource_name = "task"
+    kind = ItemKind.TASK.value
+
+
+for _api, _prefix in ((TicketRestApi, "Ticket"), (TaskRestApi, "Task")):
+    for _attr, _schema in _item_schemas(_prefix).items():
+        setattr(_api, _attr, _schema)
+
+
+class CustomerRestApi(ModelRestApi):
+    """/api/v1/customer/"""
+
+    resource_name = "customer"
+    datamodel = SQLAInterface(Customer)
+    allow_browser_login = True
+    list_columns = [
+        "id",
+        "name",
+        "email",
+        "organization.id",
+        "organization.name",
+        "language",
+        "created_at",
+    ]
+    show_columns = [*list_columns, "phone", "notes"]
+    add_columns = ["name", "email", "phone", "organization", "language", "notes"]
+    edit_columns = add_columns
+    search_columns = ["name", "email", "organization", "language"]
+    order_columns = ["id", "name", "email", "created_at"]
+    base_filters = [["id", FilterByAccess, lambda: customer_scope]]
+
+    def pre_add(self, item: Customer) -> None:
+        organization_service.prepare_customer(item)
+
+    def pre_update(self, item: Customer) -> None:
+        organization_service.prepare_customer(item)
+
+
+class OrganizationRestApi(ModelRestApi):
+    """/api/v1/organization/"""
+
+    resource_name = "organization"
+    datamodel = SQLAInterface(Organization)
+    allow_browser_login = True
+    list_columns = ["id", "name", "default_team.id", "created_at"]
+    show_columns = [*list_columns, "domain_names", "notes"]
+    add_columns = ["name", "notes", "default_team"]
+    edit_columns = add_columns
+    search_columns = ["name", "created_at"]
+    order_columns = ["id", "name", "created_at"]
+    base_filters = [["id", FilterByAccess, lambda: organization_scope]]
+
+    def pre_add(self, item: Organization) -> None:
+        organization_service.prepare_organization(item)
+
+    def pre_update(self, item: Organization) -> None:
+        organization_service.prepare_organization(item)
+
+
+class TeamRestApi(ModelRestApi):
+    """/api/v1/team/"""
+
+    resource_name = "team"
+    datamodel = SQLAInterface(Team)
+    allow_browser_login = True
+    list_columns = ["id", "name", "description"]
+    show_columns = list_columns
+    add_columns = ["name", "description", "members"]
+    edit_columns = add_columns
+    search_columns = ["name"]
+    order_columns = ["id", "name"]
+
+
+class PortfolioRestApi(ModelRestApi):
+    """/api/v1/portfolio/"""
+
+    resource_name = "portfolio"
+    datamodel = SQLAInterface(Portfolio)
+    allow_browser_login = True
+    list_columns = ["id", "name", "parent.id", "position"]
+    show_columns = [*list_columns, "description"]
+    add_columns = ["name", "description", "parent", "position"]
+    edit_columns = add_columns
+    search_columns = ["name", "parent"]
+    order_columns = ["id", "name", "position"]
+
+    def pre_add(self, item: Portfolio) -> None:
+        project_service.prepare_portfolio(item)
+
+    def pre_update(self, item: Portfolio) -> None:
+        project_service.prepare_portfolio(item)
+
+
+class ProjectRestApi(ModelRestApi):
+    """/api/v1/project/"""
+
+    resource_name = "project"
+    datamodel = SQLAInterface(Project)
+    allow_browser_login = True
+    list_columns = [
+        "id",
+        "name",
+        "portfolio.id",
+        "organization.id",
+        "planned_start",
+        "planned_end",
+        "archived",
+    ]
+    show_columns = [*list_columns, "description", "created_at"]
+    add_columns = [
+        "name",
+        "description",
+        "portfolio",
+        "organization",
+        "planned_start",
+        "planned_end",
+        "archived",
+    ]
+    edit_columns = add_columns
+    search_columns = ["name", "portfolio", "organization", "archived"]
+    order_columns = ["id", "name", "planned_start", "planned_end"]
+
+    def pre_add(self, item: Project) -> None:
+        project_service.prepare_project(item)
+
+    def pre_update(self, item: Project) -> None:
+        project_service.prepare_project(item)
+
+
+class ItemTypeRestApi(ModelRestApi):
+    """/api/v1/itemtype/"""
+
+    resource_name = "itemtype"
+    datamodel = SQLAInterface(ItemType)
+    allow_browser_login = True
+    list_columns = ["id", "kind", "name", "icon", "color", "enabled", "position"]
+    show_columns = [*list_columns, "required_fields"]
+    add_columns = ["kind", "name", "icon", "color", "enabled", "position"]
+    edit_columns = add_columns
+    search_columns = ["kind", "name", "enabled"]
+    order_columns = ["id", "name", "position"]
+
+    def pre_add(self, item: ItemType) -> None:
+        item.required_fields = item.required_fields or []
+        workflow_service.prepare_item_type(item)
+
+    def post_add(self, item: ItemType) -> None:
+        workflow_service.ensure_workflow(item.id)
+
+    def pre_update(self, item: ItemType) -> None:
+        workflow_service.prepare_item_type(item)
+
+
+class StatusRestApi(ModelRestApi):
+    """/api/v1/status/"""
+
+    resource_name = "status"
+    datamodel = SQLAInterface(Status)
+    allow_browser_login = True
+    list_columns = [
+        "id",
+        "item_type.id",
+        "name",
+        "category",
+        "color",
+        "position",
+        "is_default",
+    ]
+    show_columns = list_columns
+    add_columns = ["item_type", "name", "category", "color", "position", "is_default"]
+    edit_columns = add_columns
+    search_columns = ["item_type", "name", "category"]
+    order_columns = ["id", "name", "position"]
+
+    def pre_add(self, item: Status) -> None:
+        workflow_service.prepare_status(item)
+
+    def pre_update(self, item: Status) -> None:
+        workflow_service.prepare_status(item)
+
+
+APIS = (
+    TicketRestApi,
+    TaskRestApi,
+    CustomerRestApi,
+    OrganizationRestApi,
+    TeamRestApi,
+    PortfolioRestApi,
+    ProjectRestApi,
+    ItemTypeRestApi,
+    StatusRestApi,
+)
+
+
+def register_apis(appbuilder) -> None:
+    """Add every REST resource under /api/v1/."""
+    for api in APIS:
+        appbuilder.add_api(api)

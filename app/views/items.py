@@ -1,0 +1,299 @@
+"""Tickets and tasks: lists, forms and the show page with history."""
+
+from __future__ import annotations
+
+from flask import g, redirect
+from flask_appbuilder import action
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+
+from app.models import (
+    AtriumUser,
+    Customer,
+    Item,
+    ItemEvent,
+    ItemKind,
+    Organization,
+    Project,
+    Team,
+)
+from app.services import items as item_service
+from app.services.access import item_scope
+from app.views.base import AtriumModelView
+from app.views.filters import FilterByAccess
+from app.views.history import describe_event
+from app.views.widgets import RemoteSelectField, stars, status_badge, type_label
+
+ITEM_LABELS = {
+    "number": _l("Number"),
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "item_type": _l("Type"),
+    "status": _l("Status"),
+    "priority": _l("Priority"),
+    "requester": _l("Requester"),
+    "organization": _l("Organization"),
+    "project": _l("Project"),
+    "parent": _l("Parent item"),
+    "assignee": _l("Assignee"),
+    "team": _l("Team"),
+    "channel": _l("Channel"),
+    "due_at": _l("Due"),
+    "planned_start": _l("Planned start"),
+    "planned_end": _l("Planned end"),
+    "points": _l("Points"),
+    "estimate_minutes": _l("Estimate (minutes)"),
+    "resolution": _l("Resolution"),
+    "archived": _l("Archived"),
+    "created_at": _l("Created"),
+    "updated_at": _l("Updated"),
+    "first_response_at": _l("First response"),
+    "resolved_at": _l("Resolved"),
+    "closed_at": _l("Closed"),
+    "followers": _l("Followers"),
+    "created_by": _l("Created by"),
+}
+
+
+def _remote(label, model, kind: str) -> RemoteSelectField:
+    return RemoteSelectField(label, model=model, endpoint=f"/lookup/{kind}")
+
+
+def _item_form_fields() -> dict:
+    return {
+        "description": TextAreaField(_l("Description"), validators=[Optional()]),
+        "resolution": TextAreaField(_l("Resolution"), validators=[Optional()]),
+        "requester": _remote(_l("Requester"), Customer, "customers"),
+        "organization": _remote(_l("Organization"), Organization, "organizations"),
+        "project": _remote(_l("Project"), Project, "projects"),
+        "parent": _remote(_l("Parent item"), Item, "items"),
+        "assignee": _remote(_l("Assignee"), AtriumUser, "agents"),
+        "team": _remote(_l("Team"), Team, "teams"),
+        "priority": IntegerField(
+            _l("Priority"),
+            default=3,
+            validators=[NumberRange(min=1, max=5)],
+            description=_l("1 (lowest) to 5 (highest)"),
+        ),
+        "points": IntegerField(_l("Points"), validators=[Optional(), NumberRange(0)]),
+        "estimate_minutes": IntegerField(
+            _l("Estimate (minutes)"), validators=[Optional(), NumberRange(0)]
+        ),
+    }
+
+
+class ItemEventModelView(AtriumModelView):
+    """An item's history, shown under the item."""
+
+    datamodel = SQLAInterface(ItemEvent)
+    base_permissions = ["can_list"]
+    list_columns = ["created_at", "actor", "summary"]
+    label_columns = {
+        "created_at": _l("When"),
+        "actor": _l("Who"),
+        "summary": _l("What"),
+    }
+    base_order = ("created_at", "desc")
+    base_filters = [["item", FilterByAccess, lambda: _event_scope]]
+    formatters_columns = {"summary": describe_event}
+    list_title = _l("History")
+    page_size = 50
+
+
+def _event_scope():
+    return ItemEvent.item.has(item_scope())
+
+
+class ItemModelView(AtriumModelView):
+    """Shared screen for tickets and tasks; subclasses fix the kind."""
+
+    datamodel = SQLAInterface(Item)
+    kind = ItemKind.TICKET.value
+    related_views = [ItemEventModelView]
+    #: Items are archived, never deleted: their history must stay.
+    exclude_route_methods = {"delete"}
+    list_columns = [
+        "number",
+        "item_type",
+        "title",
+        "status",
+        "priority",
+        "organization",
+        "assignee",
+        "updated_at",
+    ]
+    show_fieldsets = [
+        (
+            _l("Summary"),
+            {
+                "fields": [
+                    "number",
+                    "title",
+                    "item_type",
+                    "status",
+                    "priority",
+                    "description",
+                    "resolution",
+                ]
+            },
+        ),
+        (
+            _l("People"),
+            {"fields": ["requester", "organization", "assignee", "team", "followers"]},
+        ),
+        (
+            _l("Planning"),
+            {
+                "fields": [
+                    "project",
+                    "parent",
+                    "due_at",
+                    "planned_start",
+                    "planned_end",
+                    "points",
+                    "estimate_minutes",
+                ]
+            },
+        ),
+        (
+            _l("Dates"),
+            {
+                "fields": [
+                    "channel",
+                    "created_at",
+                    "updated_at",
+                    "first_response_at",
+                    "resolved_at",
+                    "closed_at",
+                    "created_by",
+                ],
+                "expanded": False,
+            },
+        ),
+    ]
+    add_columns = [
+        "item_type",
+        "title",
+        "description",
+        "requester",
+        "organization",
+        "priority",
+        "assignee",
+        "team",
+        "project",
+        "parent",
+        "due_at",
+        "planned_start",
+        "planned_end",
+        "points",
+        "estimate_minutes",
+    ]
+    edit_columns = [
+        "expected_version",
+        "item_type",
+        "status",
+        "title",
+        "description",
+        "priority",
+        "requester",
+        "organization",
+        "assignee",
+        "team",
+        "project",
+        "parent",
+        "due_at",
+        "planned_start",
+        "planned_end",
+        "points",
+        "estimate_minutes",
+        "resolution",
+        "archived",
+    ]
+    search_columns = [
+        "title",
+        "item_type",
+        "status",
+        "priority",
+        "organization",
+        "requester",
+        "assignee",
+        "team",
+        "project",
+        "channel",
+        "archived",
+        "created_at",
+        "updated_at",
+    ]
+    order_columns = ["title", "priority", "updated_at", "created_at"]
+    base_order = ("id", "desc")
+    label_columns = ITEM_LABELS
+    formatters_columns = {
+        "priority": stars,
+        "status": status_badge,
+        "item_type": type_label,
+    }
+    page_size = 50
+
+    def __init__(self, **kwargs):
+        kind = self.kind
+        self.base_filters = [
+            ["kind", FilterEqual, kind],
+            ["id", FilterByAccess, lambda: item_scope],
+        ]
+        self.add_form_extra_fields = _item_form_fields()
+        self.edit_form_extra_fields = {
+            **_item_form_fields(),
+            "expected_version": HiddenField(),
+        }
+        self.add_form_query_rel_fields = {"item_type": [["kind", FilterEqual, kind]]}
+        self.edit_form_query_rel_fields = {"item_type": [["kind", FilterEqual, kind]]}
+        self.search_form_query_rel_fields = {"item_type": [["kind", FilterEqual, kind]]}
+        super().__init__(**kwargs)
+
+    def pre_add(self, item: Item) -> None:
+        item.kind = self.kind
+        item_service.prepare_new_item(item, g.user)
+
+    def pre_update(self, item: Item) -> None:
+        item_service.record_edit(item, g.user, item.submitted_version)
+
+    @action("archive", _l("Archive"), _l("Archive the selected items?"), "fa-archive")
+    def archive(self, items):
+        selected = items if isinstance(items, list) else [items]
+        item_service.archive_items([item.id for item in selected], g.user)
+        return redirect(self.get_redirect())
+
+
+class TicketModelView(ItemModelView):
+    """Tickets: requests from customers."""
+
+    kind = ItemKind.TICKET.value
+    route_base = "/tickets"
+    list_title = _l("Tickets")
+    show_title = _l("Ticket")
+    add_title = _l("New ticket")
+    edit_title = _l("Edit ticket")
+
+
+class TaskModelView(ItemModelView):
+    """Tasks: planned work."""
+
+    kind = ItemKind.TASK.value
+    route_base = "/tasks"
+    list_title = _l("Tasks")
+    show_title = _l("Task")
+    add_title = _l("New task")
+    edit_title = _l("Edit task")
+    list_columns = [
+        "number",
+        "item_type",
+        "title",
+        "status",
+        "priority",
+        "project",
+        "assignee",
+        "planned_end",
+    ]

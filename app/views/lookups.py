@@ -1,0 +1,35 @@
+"""JSON type-ahead endpoints behind the remote selects (select2's AJAX format)."""
+
+from __future__ import annotations
+
+from flask import abort, g, jsonify, request
+from flask_appbuilder import BaseView, expose, has_access
+
+from app.services.lookups import LOOKUP_KINDS, search
+
+
+def _label(obj: object) -> str:
+    full_name = getattr(obj, "get_full_name", None)
+    return full_name() if callable(full_name) else str(obj)
+
+
+class LookupView(BaseView):
+    """GET /lookup/<kind>?q=term&page=n -> {"results": [...], "pagination": {...}}."""
+
+    route_base = "/lookup"
+    default_view = "lookup"
+
+    @expose("/<kind>")
+    @has_access
+    def lookup(self, kind: str):
+        if kind not in LOOKUP_KINDS:
+            abort(404)
+        try:
+            page = max(1, min(int(request.args.get("page", 1)), 1000))
+        except ValueError:
+            page = 1
+        rows, more = search(kind, request.args.get("q", ""), page, g.user)
+        return jsonify(
+            results=[{"id": row.id, "text": _label(row)} for row in rows],
+            pagination={"more": more},
+        )
