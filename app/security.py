@@ -12,9 +12,9 @@ from flask import (
     request,
     session,
 )
-from flask_login import current_user
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.models.users import AtriumUser

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import ConflictError, DomainError, ForbiddenError, InvalidInputError
@@ -108,10 +110,20 @@ def rollback_on_error(func: F) -> F:
 
 
 def _sync_foreign_keys(item: Item) -> None:
+    """Copy relationships a form has set (even to None) onto their key columns.
+
+    The relationship's pending change is then dropped, so from here on the columns
+    alone decide: a service may still change one without the flush overwriting it,
+    and a relationship that was merely loaded never undoes a new column value.
+    """
+    state = inspect(item)
     for relation, column in RELATIONS.items():
-        related = item.__dict__.get(relation)
-        if related is not None and getattr(item, column) != related.id:
-            setattr(item, column, related.id)
+        added = state.attrs[relation].history.added
+        related = added[0] if added else None
+        if not added or (related is not None and related.id is None):
+            continue
+        setattr(item, column, related.id if related is not None else None)
+        set_committed_value(item, relation, related)
 
 
 def _align_relationships(item: Item) -> None:

@@ -75,12 +75,13 @@ def _measure(app, client, path: str) -> tuple[float, float, int]:
 
     durations = []
     counts = []
+    statements: list[str] = []
+
+    def record(*args, **_kwargs):
+        statements.append(args[2])
+
     for _ in range(ROUNDS):
-        statements = []
-
-        def record(*args, **_kwargs):
-            statements.append(args[2])
-
+        statements.clear()
         with app.app_context():
             event.listen(db.engine, "before_cursor_execute", record)
             started = time.perf_counter()
@@ -100,7 +101,9 @@ def _scenarios(facts: dict) -> list[tuple[str, str]]:
 
     status_filter = f"_flt_0_status={facts['status_id']}"
     org_filter = f"_flt_0_organization={facts['organization_id']}"
-    search = prison.dumps({"filters": [{"col": "title", "opr": "ct", "value": "filter"}]})
+    search = prison.dumps(
+        {"filters": [{"col": "title", "opr": "ct", "value": "filter"}]}
+    )
     return [
         ("ticket list, first page", "/tickets/list/"),
         ("ticket list, by status", f"/tickets/list/?{status_filter}"),
@@ -111,12 +114,15 @@ def _scenarios(facts: dict) -> list[tuple[str, str]]:
     ]
 
 
-def run(database_url: str, label: str, items: int, report: Callable[[str], None]) -> None:
+def run(
+    database_url: str, label: str, items: int, report: Callable[[str], None]
+) -> None:
     """Seed, then time every scenario on one database."""
     with tempfile.TemporaryDirectory(prefix="atrium-bench-") as instance:
         app = _build_app(database_url, Path(instance))
         facts = _prepare(app, items)
-        report(f"\n{label}: {facts['items']:,} items (bulk seed {facts['seed_seconds']:.1f}s)")
+        seconds = facts["seed_seconds"]
+        report(f"\n{label}: {facts['items']:,} items (bulk seed {seconds:.1f}s)")
         client = app.test_client()
         client.post("/login/", data={"username": "admin", "password": BENCH_PASSWORD})
         report(f"{'scenario':34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
@@ -131,8 +137,9 @@ def run(database_url: str, label: str, items: int, report: Callable[[str], None]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--items", type=int,
-                        default=int(os.environ.get("BENCH_ITEMS", "100000")))
+    parser.add_argument(
+        "--items", type=int, default=int(os.environ.get("BENCH_ITEMS", "100000"))
+    )
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
     if args.db in ("sqlite", "both"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 import prison
+import pytest
 
 from app.extensions import db
 from app.models import Item

@@ -1,4 +1,4 @@
-"""Role × screen/resource × action: who may open what (a denied page never shows data)."""
+"""Role × screen/resource × action: who may open what; denied pages show no data."""
 
 from __future__ import annotations
 
