@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import click
@@ -37,6 +38,69 @@ def setup_command() -> None:
         )
     else:
         click.echo("Created admin user 'admin' with the password from ADMIN_PASSWORD.")
+
+
+@click.command("seed-demo")
+@click.option(
+    "--items",
+    "extra_items",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also add N generated items with bulk inserts.",
+)
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing when items exist or DEMO_DATA is off (for `make run`).",
+)
+@with_appcontext
+def seed_demo_command(extra_items: int, if_empty: bool) -> None:
+    """Fill an empty desk with the case studies' demo world (and bulk items)."""
+    from app.services.demo import demo_items_exist
+
+    if if_empty and not current_app.config.get("DEMO_DATA", True):
+        click.echo("DEMO_DATA is off: no demo data.")
+        return
+    if not demo_items_exist():
+        _seed_demo_world()
+    elif if_empty:
+        click.echo("The desk already has items: no demo data added.")
+        return
+    else:
+        click.echo("The desk already has items: the demo world is not created again.")
+    if extra_items:
+        _seed_bulk_items(extra_items)
+
+
+def _seed_demo_world() -> None:
+    from app.services.demo import demo_password, seed_demo
+
+    password = demo_password()
+    counts = seed_demo(password=password.value)
+    summary = ", ".join(
+        f"{n} {name}" for name, n in counts.items() if name != "skipped"
+    )
+    click.echo(f"Demo data: {summary}.")
+    if password.path is None:
+        click.echo("Demo users (manager, agent, customer, ...) use DEMO_PASSWORD.")
+    else:
+        click.echo(
+            "Demo users (manager, agent, customer, ...) have the password "
+            f"{password.value} (kept in {password.path})"
+        )
+
+
+def _seed_bulk_items(count: int) -> None:
+    from app.errors import DomainError
+    from app.services.demo import seed_bulk_items
+
+    started = time.perf_counter()
+    try:
+        added = seed_bulk_items(count)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    elapsed = time.perf_counter() - started
+    click.echo(f"Added {added} items in {elapsed:.1f} s ({added / elapsed:.0f}/s).")
 
 
 @click.command("worker")
@@ -121,5 +185,11 @@ def _configure_logging() -> None:
 
 def register_cli(app: Flask) -> None:
     """Add Atrium's commands to ``app.cli``."""
-    for command in (setup_command, worker_command, scheduler_command, translate_group):
+    for command in (
+        setup_command,
+        seed_demo_command,
+        worker_command,
+        scheduler_command,
+        translate_group,
+    ):
         app.cli.add_command(command)

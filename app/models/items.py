@@ -176,6 +176,13 @@ class Item(Model):
         return f"{NUMBER_PREFIX.get(self.kind, 'T')}-{self.id}"
 
     @property
+    def custom_summary(self) -> str:
+        """Custom field values as "Field: value" pairs (values are preloaded)."""
+        return "; ".join(
+            f"{value.field.name}: {value.display}" for value in self.custom_values
+        )
+
+    @property
     def is_resolved(self) -> bool:
         """Whether the item's status counts as resolved."""
         return self.status is not None and self.status.is_resolved

@@ -44,7 +44,8 @@ DESK_MENUS = (
 )
 #: Working the desk: every item, customer, organization and project.
 DESK_WORK = (
-    ("can_(list|show|add|edit|download)|archive", DESK_VIEWS),
+    ("can_(list|show|add|edit|download)|archive|custom_fields", DESK_VIEWS),
+    ("can_edit", "ItemCustomFieldsView"),
     (
         "can_list",
         "ItemEventModelView|OrganizationItemsView|OrganizationProjectsView"

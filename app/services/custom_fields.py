@@ -7,10 +7,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, false, true
 
-from app.errors import InvalidInputError
+from app.errors import ForbiddenError, InvalidInputError
 from app.extensions import db
-from app.models import CustomField, CustomFieldValue, Item
+from app.models import CustomField, CustomFieldValue, Item, ItemEvent, ItemType
+from app.services.access import get_visible_item, is_staff
 from app.services.text import clean_line
 
 FIELD_TYPES = ("text", "number", "date", "choice")
@@ -93,3 +95,73 @@ def set_custom_values(item: Item, values: dict[int, Any]) -> None:
         if field.id not in current:
             item.custom_values.append(row)
     db.session.flush()
+
+
+def filter_condition(criteria: dict[int, str]) -> ColumnElement[bool]:
+    """Items whose custom fields match every criterion (field id -> typed text)."""
+    conditions = []
+    fields = {
+        f.id: f
+        for f in db.session.scalars(
+            db.select(CustomField).where(CustomField.id.in_(list(criteria)))
+        )
+    }
+    for field_id, raw in criteria.items():
+        field = fields.get(field_id)
+        if field is None or not str(raw).strip():
+            continue
+        conditions.append(
+            Item.custom_values.any(_value_matches(field, str(raw).strip()))
+        )
+    return and_(true(), *conditions)
+
+
+def _value_matches(field: CustomField, raw: str) -> ColumnElement[bool]:
+    same_field = CustomFieldValue.field_id == field.id
+    if field.field_type == "text":
+        pattern = (
+            "%"
+            + raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        return and_(same_field, CustomFieldValue.value_text.ilike(pattern, escape="\\"))
+    try:
+        typed = _typed(field, raw)
+    except InvalidInputError:
+        return false()
+    column, value = next((c, v) for c, v in typed.items() if v is not None)
+    return and_(same_field, getattr(CustomFieldValue, column) == value)
+
+
+def filterable_fields(kind: str) -> list[CustomField]:
+    """Custom fields of the enabled types of ``kind``, for the list filter bar."""
+    return list(
+        db.session.scalars(
+            db.select(CustomField)
+            .join(ItemType, ItemType.id == CustomField.item_type_id)
+            .where(ItemType.kind == kind, ItemType.enabled.is_(True))
+            .order_by(ItemType.position, CustomField.position, CustomField.name)
+        )
+    )
+
+
+def save_item_custom_values(item_id: int, values: dict[int, Any], actor: Any) -> Item:
+    """Store a visible item's custom field values and record the change."""
+    item = get_visible_item(item_id, actor)
+    if not is_staff(actor):
+        raise ForbiddenError()
+    try:
+        set_custom_values(item, values)
+    except InvalidInputError:
+        db.session.rollback()
+        raise
+    db.session.add(
+        ItemEvent(
+            item_id=item.id,
+            actor_id=getattr(actor, "id", None),
+            kind="field",
+            data={"field": "custom_fields"},
+        )
+    )
+    db.session.commit()
+    return item

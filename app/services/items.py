@@ -238,11 +238,12 @@ def record_edit(
     item: Item, actor: AtriumUser | None, expected_version: int | None = None
 ) -> None:
     """Validate an edited item and write one history event per changed field."""
-    if not is_staff(actor):
-        raise ForbiddenError()
-    # Nothing is flushed before the caller commits: a concurrent edit then surfaces
-    # as one StaleDataError at commit, and the version goes up by exactly one.
+    # Nothing is flushed before the caller commits: the changes are compared with
+    # the stored row, a concurrent edit surfaces as one StaleDataError at commit,
+    # and the version goes up by exactly one.
     with db.session.no_autoflush:
+        if not is_staff(actor):
+            raise ForbiddenError()
         old = _old_row(item)
         if expected_version is not None and int(expected_version) != old["version"]:
             raise ConflictError()
@@ -295,8 +296,9 @@ def _with_status_for_type(item: Item) -> Item:
     status = db.session.get(Status, item.status_id) if item.status_id else None
     if status is None or status.item_type_id != item.item_type_id:
         if item.item_type_id:
-            item.status_id = default_status(item.item_type_id).id
-            item.__dict__.pop("status", None)
+            status = default_status(item.item_type_id)
+            item.status_id = status.id
+            set_committed_value(item, "status", status)
     return item
 
 

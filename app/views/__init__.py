@@ -28,8 +28,10 @@ def _add(appbuilder: AppBuilder, view, name: str, label, icon: str, menu) -> Non
 
 def register_views(appbuilder: AppBuilder) -> None:
     """Register every view, menu entry and blueprint of Atrium."""
+    from app.services.custom_fields import filterable_fields
     from app.views import configuration, directory, items, planning, trees
     from app.views.api import register_apis
+    from app.views.custom_fields import ItemCustomFieldsView
     from app.views.health import health_bp
     from app.views.jobs import JobRunModelView
     from app.views.lookups import LookupView
@@ -41,6 +43,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         planning.ProjectItemsView,
         LookupView,
         trees.TreeFragmentView,
+        ItemCustomFieldsView,
     ):
         appbuilder.add_view_no_menu(view)
     desk = [
@@ -102,6 +105,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     app = current_app._get_current_object()
     app.register_blueprint(health_bp)
     app.context_processor(_layout_context)
+    app.jinja_env.globals["atrium_custom_fields"] = filterable_fields
 
 
 def _layout_context() -> dict:

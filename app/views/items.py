@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, redirect
+from flask import g, redirect, url_for
 from flask_appbuilder import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -23,6 +23,7 @@ from app.models import (
 from app.services import items as item_service
 from app.services.access import item_scope
 from app.views.base import AtriumModelView
+from app.views.custom_fields import custom_field_scope
 from app.views.filters import FilterByAccess
 from app.views.history import describe_event
 from app.views.widgets import RemoteSelectField, stars, status_badge, type_label
@@ -55,6 +56,7 @@ ITEM_LABELS = {
     "closed_at": _l("Closed"),
     "followers": _l("Followers"),
     "created_by": _l("Created by"),
+    "custom_summary": _l("Custom fields"),
 }
 
 
@@ -113,6 +115,7 @@ class ItemModelView(AtriumModelView):
     datamodel = SQLAInterface(Item)
     kind = ItemKind.TICKET.value
     related_views = [ItemEventModelView]
+    list_template = "atrium/item_list.html"
     #: Items are archived, never deleted: their history must stay.
     exclude_route_methods = {"delete"}
     list_columns = [
@@ -140,6 +143,7 @@ class ItemModelView(AtriumModelView):
                 ]
             },
         ),
+        (_l("Custom fields"), {"fields": ["custom_summary"]}),
         (
             _l("People"),
             {"fields": ["requester", "organization", "assignee", "team", "followers"]},
@@ -242,7 +246,9 @@ class ItemModelView(AtriumModelView):
         self.base_filters = [
             ["kind", FilterEqual, kind],
             ["id", FilterByAccess, lambda: item_scope],
+            ["id", FilterByAccess, lambda: custom_field_scope],
         ]
+        self.extra_args = {"kind": kind}
         self.add_form_extra_fields = _item_form_fields()
         self.edit_form_extra_fields = {
             **_item_form_fields(),
@@ -265,6 +271,10 @@ class ItemModelView(AtriumModelView):
         selected = items if isinstance(items, list) else [items]
         item_service.archive_items([item.id for item in selected], g.user)
         return redirect(self.get_redirect())
+
+    @action("custom_fields", _l("Custom fields"), "", "fa-list-alt", multiple=False)
+    def custom_fields(self, item):
+        return redirect(url_for("ItemCustomFieldsView.edit", item_id=item.id))
 
 
 class TicketModelView(ItemModelView):

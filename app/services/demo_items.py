@@ -1,0 +1,215 @@
+"""Demo items made through the item services, so each has a real history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, case, null, select, update
+
+from app.extensions import db
+from app.models import RESOLVED_CATEGORIES, AtriumUser, Channel, Item, ItemEvent
+from app.models.base import utcnow
+from app.services.demo_content import (
+    ITEM_TEMPLATES,
+    RESOLUTIONS,
+    SCENARIO_TEAMS,
+    ItemTemplate,
+)
+from app.services.demo_world import OrgInfo, World
+from app.services.items import (
+    archive_item,
+    assign_item,
+    change_status,
+    create_item,
+    follow_item,
+    update_item,
+)
+
+TICKET_CHANNELS = (
+    Channel.EMAIL.value,
+    Channel.EMAIL.value,
+    Channel.WEB_FORM.value,
+    Channel.PORTAL.value,
+    Channel.CHAT.value,
+    Channel.PHONE.value,
+)
+#: Priorities 1..5: most items are normal, a few urgent.
+PRIORITY_WEIGHTS = (1, 2, 4, 2, 1)
+#: Items are spread over this many days, more of them recent.
+MAX_AGE_DAYS = 365
+
+
+@dataclass(frozen=True)
+class ItemPlan:
+    """One demo item: how it is created and the history it then goes through."""
+
+    actor: AtriumUser
+    worker: AtriumUser
+    kind: str
+    fields: dict[str, Any]
+    assign_team_id: int | None
+    path: tuple[tuple[int, bool], ...]
+    resolution: str
+    archive: bool
+    created_at: dt.datetime
+
+
+def create_demo_items(world: World, count: int, rng: random.Random) -> int:
+    """Create ``count`` items with histories, spread over the past year."""
+    now = utcnow()
+    created = [_create_item(world, plan_item(world, rng, now)) for _ in range(count)]
+    _backdate(created, rng, now)
+    return len(created)
+
+
+def plan_item(world: World, rng: random.Random, now: dt.datetime) -> ItemPlan:
+    """Pick an organization, a matching template, people, a project and a history."""
+    org = rng.choice(world.orgs)
+    template = _pick_template(org, rng)
+    item_type = world.types[template.type_name]
+    team = world.teams[SCENARIO_TEAMS[org.scenario]]
+    is_ticket = item_type.kind == "ticket"
+    project_id, archived = rng.choice(world.projects[org.scenario])
+    if is_ticket and rng.random() < 0.6:
+        project_id, archived = None, False
+    requester_id = rng.choice(org.customer_ids) if is_ticket else None
+    created_at = now - dt.timedelta(days=rng.triangular(0.1, MAX_AGE_DAYS, 10))
+    worker = world.user(rng.choice(team.member_ids))
+    from_portal = requester_id == world.portal_customer_id
+    return ItemPlan(
+        actor=world.portal_user if from_portal else worker,
+        worker=worker,
+        kind=item_type.kind,
+        fields={
+            "title": template.title,
+            "description": template.description,
+            "item_type_id": item_type.id,
+            "priority": rng.choices(range(1, 6), weights=PRIORITY_WEIGHTS)[0],
+            "requester_id": requester_id,
+            "organization_id": org.id,
+            "project_id": project_id,
+            "channel": rng.choice(TICKET_CHANNELS) if is_ticket else "agent",
+            **_schedule(item_type.kind, created_at, rng),
+        },
+        assign_team_id=team.id if rng.random() < 0.8 else None,
+        path=status_path(item_type.statuses, rng, finish=archived),
+        resolution=template.resolution or RESOLUTIONS[template.language],
+        archive=archived,
+        created_at=created_at,
+    )
+
+
+def _pick_template(org: OrgInfo, rng: random.Random) -> ItemTemplate:
+    scenario = [t for t in ITEM_TEMPLATES if t.scenario == org.scenario]
+    same_language = [t for t in scenario if t.language == org.language]
+    return rng.choice(same_language or scenario)
+
+
+def _schedule(kind: str, created: dt.datetime, rng: random.Random) -> dict[str, Any]:
+    """Planning fields: tasks get planned dates and points, some tickets a due time."""
+    if kind == "ticket":
+        due = created + dt.timedelta(days=rng.randint(1, 7))
+        return {"due_at": due if rng.random() < 0.4 else None}
+    start = created.date() + dt.timedelta(days=rng.randint(0, 10))
+    return {
+        "planned_start": start,
+        "planned_end": start + dt.timedelta(days=rng.randint(1, 20)),
+        "points": rng.choice((1, 2, 3, 5, 8, 13)),
+        "estimate_minutes": rng.choice((30, 60, 120, 240, 480)),
+    }
+
+
+def status_path(
+    statuses: tuple[tuple[int, str], ...], rng: random.Random, *, finish: bool
+) -> tuple[tuple[int, bool], ...]:
+    """The statuses an item moves through after its first: (id, resolved) pairs."""
+    last = len(statuses) - 1
+    weights = [3] + [2] * (last - 1) + [3] if last > 0 else [1]
+    target = last if finish else rng.choices(range(last + 1), weights=weights)[0]
+    return tuple(
+        (status_id, category in RESOLVED_CATEGORIES)
+        for position, (status_id, category) in enumerate(statuses[1:], start=1)
+        if position <= target
+        and (category != "waiting" or position == target or rng.random() < 0.4)
+    )
+
+
+def _create_item(world: World, plan: ItemPlan) -> tuple[int, dt.datetime]:
+    """Create one planned item and replay its history through the services."""
+    item_id = create_item(plan.actor, kind=plan.kind, **plan.fields).id
+    worker = plan.worker
+    if plan.assign_team_id is not None:
+        assign_item(item_id, worker, assignee_id=worker.id, team_id=plan.assign_team_id)
+    resolution = plan.resolution
+    for status_id, resolved in plan.path:
+        if resolved and resolution:
+            update_item(
+                item_id, worker, {"status_id": status_id, "resolution": resolution}
+            )
+            resolution = ""
+        else:
+            change_status(item_id, status_id, worker)
+    if plan.archive:
+        archive_item(item_id, worker)
+    if plan.fields["priority"] == 5:
+        follow_item(item_id, world.users["manager"])
+    return item_id, plan.created_at
+
+
+def _backdate(
+    created: list[tuple[int, dt.datetime]], rng: random.Random, now: dt.datetime
+) -> None:
+    """Spread each item's history from its planned creation time towards now."""
+    events: dict[int, list[int]] = defaultdict(list)
+    for event_id, item_id in db.session.execute(
+        select(ItemEvent.id, ItemEvent.item_id).order_by(ItemEvent.id)
+    ):
+        events[item_id].append(event_id)
+    item_rows, event_rows = [], []
+    for item_id, start in created:
+        ids = events[item_id]
+        step = (now - start) * rng.uniform(0.02, 0.6) / max(len(ids) - 1, 1)
+        stamps = [start + step * position for position in range(len(ids))]
+        event_rows += [
+            {"b_id": i, "b_at": at} for i, at in zip(ids, stamps, strict=True)
+        ]
+        item_rows.append(
+            {
+                "b_id": item_id,
+                "b_start": start,
+                "b_first": stamps[1] if len(stamps) > 1 else start,
+                "b_end": stamps[-1],
+            }
+        )
+    _apply_backdating(item_rows, event_rows)
+
+
+def _apply_backdating(item_rows: list[dict], event_rows: list[dict]) -> None:
+    items, events = Item.__table__, ItemEvent.__table__
+
+    def when_set(column, param: str):
+        return case((column.is_(None), null()), else_=bindparam(param))
+
+    db.session.execute(
+        update(items)
+        .where(items.c.id == bindparam("b_id"))
+        .values(
+            created_at=bindparam("b_start"),
+            updated_at=bindparam("b_end"),
+            first_response_at=when_set(items.c.first_response_at, "b_first"),
+            resolved_at=when_set(items.c.resolved_at, "b_end"),
+            closed_at=when_set(items.c.closed_at, "b_end"),
+        ),
+        item_rows,
+    )
+    db.session.execute(
+        update(events)
+        .where(events.c.id == bindparam("b_id"))
+        .values(created_at=bindparam("b_at")),
+        event_rows,
+    )
+    db.session.commit()
