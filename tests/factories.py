@@ -7,7 +7,17 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
-from app.models import AtriumUser, JobRun, JobStatus
+from app.models import (
+    AtriumUser,
+    Customer,
+    JobRun,
+    JobStatus,
+    Organization,
+    OrganizationDomain,
+    Project,
+    Team,
+)
+from app.services.text import unique_key
 
 PASSWORD = "correct-horse-battery-staple"
 _PASSWORD_HASH = generate_password_hash(PASSWORD)
@@ -50,3 +60,52 @@ class JobRunFactory(BaseFactory):
     status = JobStatus.FINISHED.value
     args = factory.LazyFunction(list)
     kwargs = factory.LazyFunction(dict)
+
+
+class OrganizationFactory(BaseFactory):
+    """An organization; ``domain_list=["acme.example"]`` gives it mail domains."""
+
+    class Meta:
+        model = Organization
+
+    class Params:
+        domain_list: tuple[str, ...] = ()
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    name_key = factory.LazyAttribute(lambda o: unique_key(o.name))
+    notes = ""
+
+    @factory.lazy_attribute
+    def domains(self):
+        return [OrganizationDomain(domain=d) for d in self.domain_list]
+
+
+class CustomerFactory(BaseFactory):
+    """A customer without a portal login, in no organization unless given one."""
+
+    class Meta:
+        model = Customer
+
+    email = factory.Sequence(lambda n: f"customer{n}@example.net")
+    name = factory.Faker("name")
+    phone = ""
+    notes = ""
+    organization = None
+    user = None
+
+
+class TeamFactory(BaseFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    description = ""
+
+
+class ProjectFactory(BaseFactory):
+    class Meta:
+        model = Project
+
+    name = factory.Sequence(lambda n: f"Project {n}")
+    description = ""
+    organization = None

@@ -92,13 +92,15 @@ def seed_bulk_items(count: int, *, batch: int = 10_000) -> int:
     if count < 0 or batch < 1:
         raise InvalidInputError(field="count" if count < 0 else "batch")
     pool = bulk_pool()
+    type_names = {info.id: info.name for info in pool.types}
     last_id = db.session.scalar(select(func.coalesce(func.max(Item.id), 0)))
     rng = random.Random(DEMO_SEED + last_id)
     now = utcnow()
     added = 0
     while added < count:
         size = min(batch, count - added)
-        insert_items_with_events([bulk_row(pool, rng, now) for _ in range(size)])
+        rows = [bulk_row(pool, rng, now) for _ in range(size)]
+        insert_items_with_events(rows, type_names)
         db.session.commit()
         added += size
     logger.info("Added %d bulk demo items", added)

@@ -87,7 +87,7 @@ def _texts_for(info: TypeInfo) -> tuple[tuple[str, str], ...]:
 
 
 def bulk_row(pool: BulkPool, rng: random.Random, now: dt.datetime) -> dict[str, Any]:
-    """One item row with every NOT NULL column set (plus ``_type_name``)."""
+    """One item row with every NOT NULL column set."""
     item_type = rng.choice(pool.types)
     status_id, category = rng.choice(item_type.statuses)
     requester_id, organization_id = rng.choice(pool.customers)
@@ -118,25 +118,37 @@ def bulk_row(pool: BulkPool, rng: random.Random, now: dt.datetime) -> dict[str, 
         "created_by_id": assignee_id or pool.creator_id,
         "created_at": created,
         "updated_at": updated,
-        "_type_name": item_type.name,
     }
 
 
-def insert_items_with_events(rows: list[dict[str, Any]]) -> None:
+def insert_items_with_events(
+    rows: list[dict[str, Any]], type_names: dict[int, str]
+) -> None:
     """Insert item rows and one "created" event each, in two bulk statements."""
     items = Item.__table__
-    type_names = [row.pop("_type_name") for row in rows]
-    ids = db.session.execute(
-        insert(items).returning(items.c.id, sort_by_parameter_order=True), rows
-    ).scalars()
+    # RETURNING the event's columns, not just ids: rows may come back in any order,
+    # and asking for parameter order makes SQLite insert one row per statement.
+    inserted = db.session.execute(
+        insert(items).returning(
+            items.c.id,
+            items.c.kind,
+            items.c.item_type_id,
+            items.c.created_by_id,
+            items.c.created_at,
+        ),
+        rows,
+    )
     events = [
         {
             "item_id": item_id,
-            "actor_id": row["created_by_id"],
+            "actor_id": actor_id,
             "kind": "created",
-            "data": {"number": f"{NUMBER_PREFIX[row['kind']]}-{item_id}", "type": name},
-            "created_at": row["created_at"],
+            "data": {
+                "number": f"{NUMBER_PREFIX[kind]}-{item_id}",
+                "type": type_names[type_id],
+            },
+            "created_at": created_at,
         }
-        for item_id, row, name in zip(ids, rows, type_names, strict=True)
+        for item_id, kind, type_id, actor_id, created_at in inserted
     ]
     db.session.execute(insert(ItemEvent.__table__), events)

@@ -21,7 +21,6 @@ from app.services.demo_content import (
 )
 from app.services.demo_world import OrgInfo, World
 from app.services.items import (
-    archive_item,
     assign_item,
     change_status,
     create_item,
@@ -41,6 +40,8 @@ TICKET_CHANNELS = (
 PRIORITY_WEIGHTS = (1, 2, 4, 2, 1)
 #: Items are spread over this many days, more of them recent.
 MAX_AGE_DAYS = 365
+#: Share of items whose assignment and status changes are replayed as history.
+REPLAYED = 0.35
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,10 @@ class ItemPlan:
     worker: AtriumUser
     kind: str
     fields: dict[str, Any]
+    #: Replayed history: assign to the worker in this team, then walk these statuses.
     assign_team_id: int | None
     path: tuple[tuple[int, bool], ...]
     resolution: str
-    archive: bool
     created_at: dt.datetime
 
 
@@ -72,33 +73,40 @@ def plan_item(world: World, rng: random.Random, now: dt.datetime) -> ItemPlan:
     template = _pick_template(org, rng)
     item_type = world.types[template.type_name]
     team = world.teams[SCENARIO_TEAMS[org.scenario]]
+    worker = world.user(rng.choice(team.member_ids))
     is_ticket = item_type.kind == "ticket"
     project_id, archived = rng.choice(world.projects[org.scenario])
     if is_ticket and rng.random() < 0.6:
         project_id, archived = None, False
     requester_id = rng.choice(org.customer_ids) if is_ticket else None
-    created_at = now - dt.timedelta(days=rng.triangular(0.1, MAX_AGE_DAYS, 10))
-    worker = world.user(rng.choice(team.member_ids))
     from_portal = requester_id == world.portal_customer_id
+    created_at = now - dt.timedelta(days=rng.triangular(0.1, MAX_AGE_DAYS, 10))
+    fields = {
+        "title": template.title,
+        "description": template.description,
+        "item_type_id": item_type.id,
+        "priority": rng.choices(range(1, 6), weights=PRIORITY_WEIGHTS)[0],
+        "requester_id": requester_id,
+        "organization_id": org.id,
+        "project_id": project_id,
+        "channel": rng.choice(TICKET_CHANNELS) if is_ticket else "agent",
+        **_schedule(item_type.kind, created_at, rng),
+    }
+    statuses = item_type.statuses
+    target = _target_status(statuses, rng, finish=archived)
+    replay = target > 0 and not archived and (from_portal or rng.random() < REPLAYED)
+    resolution = template.resolution or RESOLUTIONS[template.language]
+    if not replay:
+        fields |= _final_state(statuses[target], worker, team.id, resolution, rng)
+        fields["archived"] = archived
     return ItemPlan(
         actor=world.portal_user if from_portal else worker,
         worker=worker,
         kind=item_type.kind,
-        fields={
-            "title": template.title,
-            "description": template.description,
-            "item_type_id": item_type.id,
-            "priority": rng.choices(range(1, 6), weights=PRIORITY_WEIGHTS)[0],
-            "requester_id": requester_id,
-            "organization_id": org.id,
-            "project_id": project_id,
-            "channel": rng.choice(TICKET_CHANNELS) if is_ticket else "agent",
-            **_schedule(item_type.kind, created_at, rng),
-        },
-        assign_team_id=team.id if rng.random() < 0.8 else None,
-        path=status_path(item_type.statuses, rng, finish=archived),
-        resolution=template.resolution or RESOLUTIONS[template.language],
-        archive=archived,
+        fields=fields,
+        assign_team_id=team.id if replay else None,
+        path=_walk(statuses, target, rng) if replay else (),
+        resolution=resolution,
         created_at=created_at,
     )
 
@@ -123,18 +131,43 @@ def _schedule(kind: str, created: dt.datetime, rng: random.Random) -> dict[str, 
     }
 
 
-def status_path(
+def _target_status(
     statuses: tuple[tuple[int, str], ...], rng: random.Random, *, finish: bool
-) -> tuple[tuple[int, bool], ...]:
-    """The statuses an item moves through after its first: (id, resolved) pairs."""
+) -> int:
+    """The workflow position an item ends in: ends are likelier than the middle."""
     last = len(statuses) - 1
-    weights = [3] + [2] * (last - 1) + [3] if last > 0 else [1]
-    target = last if finish else rng.choices(range(last + 1), weights=weights)[0]
+    if finish or last == 0:
+        return last
+    return rng.choices(range(last + 1), weights=[3] + [2] * (last - 1) + [3])[0]
+
+
+def _final_state(
+    status: tuple[int, str],
+    worker: AtriumUser,
+    team_id: int,
+    resolution: str,
+    rng: random.Random,
+) -> dict[str, Any]:
+    """Fields of an item created straight in its final status (no replayed history)."""
+    status_id, category = status
+    assigned = category != "new" or rng.random() < 0.5
+    return {
+        "status_id": status_id,
+        "assignee_id": worker.id if assigned else None,
+        "team_id": team_id if assigned else None,
+        "resolution": resolution if category in RESOLVED_CATEGORIES else "",
+    }
+
+
+def _walk(
+    statuses: tuple[tuple[int, str], ...], target: int, rng: random.Random
+) -> tuple[tuple[int, bool], ...]:
+    """The statuses a replayed item moves through: (id, resolved) pairs."""
+    steps = statuses[1 : target + 1]
+    if rng.random() < 0.5:
+        steps = steps[-1:]
     return tuple(
-        (status_id, category in RESOLVED_CATEGORIES)
-        for position, (status_id, category) in enumerate(statuses[1:], start=1)
-        if position <= target
-        and (category != "waiting" or position == target or rng.random() < 0.4)
+        (status_id, category in RESOLVED_CATEGORIES) for status_id, category in steps
     )
 
 
@@ -147,14 +180,11 @@ def _create_item(world: World, plan: ItemPlan) -> tuple[int, dt.datetime]:
     resolution = plan.resolution
     for status_id, resolved in plan.path:
         if resolved and resolution:
-            update_item(
-                item_id, worker, {"status_id": status_id, "resolution": resolution}
-            )
+            changes = {"status_id": status_id, "resolution": resolution}
+            update_item(item_id, worker, changes)
             resolution = ""
         else:
             change_status(item_id, status_id, worker)
-    if plan.archive:
-        archive_item(item_id, worker)
     if plan.fields["priority"] == 5:
         follow_item(item_id, world.users["manager"])
     return item_id, plan.created_at

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from app.errors import InvalidInputError
 from app.extensions import db
@@ -132,7 +133,7 @@ def type_infos() -> list[TypeInfo]:
 
 
 def _ensure_user(
-    username: str, first: str, last: str, role_name: str, password: str, email: str
+    username: str, first: str, last: str, role_name: str, password_hash: str, email: str
 ) -> AtriumUser:
     sm = current_app.appbuilder.sm
     user = sm.find_user(username=username)
@@ -141,17 +142,30 @@ def _ensure_user(
     role = sm.find_role(role_name)
     if role is None:
         raise InvalidInputError(_l("Run flask setup first: a role is missing."))
-    user = sm.add_user(username, first, last, email, [role], password)
+    user = sm.add_user(
+        username, first, last, email, [role], hashed_password=password_hash
+    )
     if not user:
         raise RuntimeError(f"Could not create the demo user {username!r}")
     return user
 
 
+def _hash_password(password: str) -> str:
+    """Hash the shared demo password once, as FAB's add_user would (scrypt is slow)."""
+    config = current_app.config
+    return generate_password_hash(
+        password,
+        method=config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+        salt_length=config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
+    )
+
+
 def _ensure_users(password: str) -> dict[str, AtriumUser]:
     users = {}
+    password_hash = _hash_password(password)
     for spec in STAFF:
         email = f"{spec.username}@{STAFF_DOMAIN}"
-        user = _ensure_user(*spec[:4], password, email)
+        user = _ensure_user(*spec[:4], password_hash, email)
         user.language, user.timezone = spec.language, spec.timezone
         users[spec.username] = user
     username, first, last, email = CUSTOMER_ACCOUNT

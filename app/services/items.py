@@ -126,22 +126,6 @@ def _sync_foreign_keys(item: Item) -> None:
         set_committed_value(item, relation, related)
 
 
-def _align_relationships(item: Item) -> None:
-    """Make loaded relationship attributes agree with the foreign key columns.
-
-    Forms set relationships, services set columns; at flush a relationship
-    attribute would win, so it is pointed at the object the column names.
-    """
-    for relation, column in RELATIONS.items():
-        if relation not in item.__dict__:
-            continue
-        related = item.__dict__[relation]
-        wanted = getattr(item, column)
-        if (related.id if related is not None else None) != wanted:
-            model = Item.__mapper__.relationships[relation].mapper.class_
-            setattr(item, relation, db.session.get(model, wanted) if wanted else None)
-
-
 def _apply_status_times(item: Item, status: Status, now) -> None:
     if status.is_resolved:
         item.resolved_at = item.resolved_at or now
@@ -187,6 +171,8 @@ def prepare_new_item(item: Item, actor: AtriumUser | None) -> None:
     if not item.kind and item.item_type is not None:
         item.kind = item.item_type.kind
     if not is_staff(actor):
+        if item.kind != ItemKind.TICKET.value:
+            raise ForbiddenError()
         _restrict_to_customer(item, actor)
     elif item.requester_id and not item.organization_id:
         requester = db.session.get(Customer, item.requester_id)
@@ -264,6 +250,8 @@ def record_edit(
         item_type, status = item_fields.check_type_and_status(item)
         if status is None:
             raise InvalidInputError(field="status")
+        if "item_type_id" in changes and not item_type.enabled:
+            raise InvalidInputError(_l("This type is turned off."), field="item_type")
         item_fields.check_people(item)
         item_fields.check_parent(item)
         item_fields.check_required(item, item_type)
