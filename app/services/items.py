@@ -274,6 +274,8 @@ def _record_changes(
                 field=column,
                 old=_jsonable(before),
                 new=_jsonable(after),
+                old_label=_label(column, before),
+                new_label=_label(column, after),
             )
         else:
             _record(item, actor, "field", field=column)
@@ -288,6 +290,19 @@ def _with_status_for_type(item: Item) -> Item:
             item.status_id = status.id
             set_committed_value(item, "status", status)
     return item
+
+
+def _label(column: str, value: Any) -> str | None:
+    """The name behind a foreign key, kept in the history as it was then."""
+    relation = next((r for r, c in RELATIONS.items() if c == column), None)
+    if relation is None or value is None:
+        return None
+    model = Item.__mapper__.relationships[relation].mapper.class_
+    related = db.session.get(model, value)
+    if related is None:
+        return None
+    full_name = getattr(related, "get_full_name", None)
+    return full_name() if callable(full_name) else str(related)
 
 
 def _jsonable(value: Any) -> Any:

@@ -32,6 +32,11 @@ from tests.factories import (
 )
 
 
+def _change(event: ItemEvent) -> dict:
+    """The field, old and new value of a change event (labels checked apart)."""
+    return {key: event.data[key] for key in ("field", "old", "new")}
+
+
 def _item_count() -> int:
     return db.session.scalar(db.select(db.func.count(Item.id)))
 
@@ -428,7 +433,7 @@ def test_edit_form_clearing_a_relation_is_recorded(agent, ticket_type, events):
     db.session.commit()
     assert _reload(item.id).team_id is None
     [event] = events(item.id, "team")
-    assert event.data == {"field": "team_id", "old": team.id, "new": None}
+    assert _change(event) == {"field": "team_id", "old": team.id, "new": None}
 
 
 def test_edit_form_clearing_a_required_relation_is_refused(agent):
@@ -604,7 +609,7 @@ def test_change_status_to_done_resolves_and_records(agent, ticket, ticket_type, 
     assert stored.closed_at is None
     [event] = events(ticket.id, "status")
     assert event.actor_id == agent.id
-    assert event.data == {"field": "status_id", "old": new_id, "new": done.id}
+    assert _change(event) == {"field": "status_id", "old": new_id, "new": done.id}
 
 
 def test_change_status_keeps_an_earlier_first_response(agent, ticket, ticket_type):
@@ -687,8 +692,8 @@ def test_assign_item_records_assignee_and_team(agent, ticket, make_user, events)
     [person] = events(ticket.id, "assignee")
     [group] = events(ticket.id, "team")
     assert person.actor_id == group.actor_id == agent.id
-    assert person.data == {"field": "assignee_id", "old": None, "new": assignee.id}
-    assert group.data == {"field": "team_id", "old": None, "new": team.id}
+    assert _change(person) == {"field": "assignee_id", "old": None, "new": assignee.id}
+    assert _change(group) == {"field": "team_id", "old": None, "new": team.id}
     assign_item(ticket.id, agent, assignee_id=None, team_id=team.id)
     assert _reload(ticket.id).assignee_id is None
     assert events(ticket.id, "assignee")[-1].data["new"] is None
@@ -708,7 +713,7 @@ def test_set_priority_records_the_change(agent, ticket, events):
     assert _reload(ticket.id).priority == 5
     [event] = events(ticket.id, "priority")
     assert event.actor_id == agent.id
-    assert event.data == {"field": "priority", "old": 3, "new": 5}
+    assert _change(event) == {"field": "priority", "old": 3, "new": 5}
 
 
 @pytest.mark.parametrize("priority", [0, 6])
@@ -844,7 +849,7 @@ def test_valid_parent_is_recorded(agent, task_type, events):
     update_item(b.id, agent, {"parent_id": a.id})
     assert _reload(b.id).parent_id == a.id
     [event] = events(b.id, "field")
-    assert event.data == {"field": "parent_id", "old": None, "new": a.id}
+    assert _change(event) == {"field": "parent_id", "old": None, "new": a.id}
 
 
 # --- versions and rollback --------------------------------------------------------
@@ -873,7 +878,7 @@ def test_update_with_the_current_version_succeeds(agent, ticket, events):
     assert stored.title == "Scanner"
     assert stored.version == version + 1
     [event] = events(ticket.id, "field")
-    assert event.data == {"field": "title", "old": "Printer", "new": "Scanner"}
+    assert _change(event) == {"field": "title", "old": "Printer", "new": "Scanner"}
 
 
 def test_update_of_a_row_changed_behind_our_back_conflicts(agent, ticket):
@@ -926,3 +931,18 @@ def test_customers_cannot_create_tasks(task_type, make_customer_user):
     user, _customer = make_customer_user(OrganizationFactory())
     with pytest.raises(ForbiddenError):
         create_item(user, kind="task", title="Sneaky task", item_type_id=task_type.id)
+
+
+def test_history_keeps_the_names_of_changed_relations(ticket_type, agent, events):
+    from app.services.items import create_item
+
+    team = TeamFactory(name="Repair lab")
+    ticket = create_item(
+        agent, kind="ticket", title="PLC board", item_type_id=ticket_type.id
+    )
+    assign_item(ticket.id, agent, assignee_id=agent.id, team_id=team.id)
+    [team_event] = [e for e in events(ticket.id, "team")]
+    assert team_event.data["new_label"] == "Repair lab"
+    assert team_event.data["old_label"] is None
+    [person] = events(ticket.id, "assignee")
+    assert person.data["new_label"] == agent.get_full_name()
