@@ -59,9 +59,10 @@ def bulk_pool() -> BulkPool:
     """Types, customers, teams and projects to draw from; refuses an empty desk."""
     types = tuple(type_infos())
     customers = tuple(
-        db.session.execute(
+        (customer_id, organization_id)
+        for customer_id, organization_id in db.session.execute(
             select(Customer.id, Customer.organization_id).order_by(Customer.id)
-        ).tuples()
+        )
     )
     if not types or not customers:
         raise InvalidInputError(

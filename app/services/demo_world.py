@@ -170,7 +170,7 @@ def _ensure_users(password: str) -> dict[str, AtriumUser]:
         users[spec.username] = user
     username, first, last, email = CUSTOMER_ACCOUNT
     users[username] = _ensure_user(
-        username, first, last, ROLE_CUSTOMER, password, email
+        username, first, last, ROLE_CUSTOMER, password_hash, email
     )
     db.session.commit()
     return users

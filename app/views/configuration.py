@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from flask import flash
 from flask_appbuilder import SimpleFormView
-from flask_appbuilder.fieldwidgets import Select2ManyWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import (
+    Select2ManyWidget,
+    Select2Widget,
+)
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, TextAreaField
+from wtforms import SelectField, SelectMultipleField
 
 from app.models import CustomField, ItemKind, ItemType, Status, StatusCategory, Team
 from app.services import custom_fields as custom_field_service
 from app.services import settings as setting_service
 from app.services import workflows as workflow_service
 from app.views.base import AtriumModelView
-from app.views.widgets import color_swatch, type_label
+from app.views.widgets import color_swatch, text_area, type_label
 
 KIND_CHOICES = [
     (ItemKind.TICKET.value, _l("Ticket")),
@@ -167,7 +170,7 @@ class TeamModelView(AtriumModelView):
     order_columns = ["name"]
     base_order = ("name", "asc")
     label_columns = CONFIG_LABELS
-    add_form_extra_fields = {"description": TextAreaField(_l("Description"))}
+    add_form_extra_fields = {"description": text_area(_l("Description"))}
     edit_form_extra_fields = add_form_extra_fields
 
 
@@ -208,7 +211,7 @@ class CustomFieldModelView(AtriumModelView):
         "field_type": SelectField(
             _l("Field type"), choices=FIELD_TYPE_CHOICES, widget=Select2Widget()
         ),
-        "choices_text": TextAreaField(_l("Choices")),
+        "choices_text": text_area(_l("Choices")),
     }
     edit_form_extra_fields = add_form_extra_fields
 

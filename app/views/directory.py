@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField
 from wtforms.validators import Optional
 
 from app.models import Customer, Item, Organization, Project, Team
@@ -13,7 +13,13 @@ from app.services.access import customer_scope, item_scope, organization_scope
 from app.views.base import AtriumModelView
 from app.views.filters import FilterByAccess
 from app.views.users import language_choices
-from app.views.widgets import RemoteSelectField, stars, status_badge, type_label
+from app.views.widgets import (
+    RemoteSelectField,
+    stars,
+    status_badge,
+    text_area,
+    type_label,
+)
 
 
 class OrganizationItemsView(AtriumModelView):
@@ -97,7 +103,7 @@ class CustomerModelView(AtriumModelView):
         "language": SelectField(
             _l("Language"), choices=language_choices, validators=[Optional()]
         ),
-        "notes": TextAreaField(_l("Notes")),
+        "notes": text_area(_l("Notes")),
         "name": StringField(_l("Name"), validators=[Optional()]),
         "phone": StringField(_l("Phone"), validators=[Optional()]),
     }
@@ -144,11 +150,11 @@ class OrganizationModelView(AtriumModelView):
         ),
     }
     add_form_extra_fields = {
-        "domain_list": TextAreaField(_l("E-mail domains"), validators=[Optional()]),
+        "domain_list": text_area(_l("E-mail domains")),
         "default_team": RemoteSelectField(
             _l("Default team"), model=Team, endpoint="/lookup/teams"
         ),
-        "notes": TextAreaField(_l("Notes")),
+        "notes": text_area(_l("Notes")),
     }
     edit_form_extra_fields = add_form_extra_fields
     page_size = 50

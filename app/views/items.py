@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import g, redirect, url_for
 from flask_appbuilder import action
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms import HiddenField, IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from app.models import (
@@ -26,7 +27,13 @@ from app.views.base import AtriumModelView
 from app.views.custom_fields import custom_field_scope
 from app.views.filters import FilterByAccess
 from app.views.history import describe_event
-from app.views.widgets import RemoteSelectField, stars, status_badge, type_label
+from app.views.widgets import (
+    RemoteSelectField,
+    stars,
+    status_badge,
+    text_area,
+    type_label,
+)
 
 ITEM_LABELS = {
     "number": _l("Number"),
@@ -66,8 +73,8 @@ def _remote(label, model, kind: str) -> RemoteSelectField:
 
 def _item_form_fields() -> dict:
     return {
-        "description": TextAreaField(_l("Description"), validators=[Optional()]),
-        "resolution": TextAreaField(_l("Resolution"), validators=[Optional()]),
+        "description": text_area(_l("Description")),
+        "resolution": text_area(_l("Resolution")),
         "requester": _remote(_l("Requester"), Customer, "customers"),
         "organization": _remote(_l("Organization"), Organization, "organizations"),
         "project": _remote(_l("Project"), Project, "projects"),
@@ -77,12 +84,19 @@ def _item_form_fields() -> dict:
         "priority": IntegerField(
             _l("Priority"),
             default=3,
+            widget=BS3TextFieldWidget(),
             validators=[NumberRange(min=1, max=5)],
             description=_l("1 (lowest) to 5 (highest)"),
         ),
-        "points": IntegerField(_l("Points"), validators=[Optional(), NumberRange(0)]),
+        "points": IntegerField(
+            _l("Points"),
+            validators=[Optional(), NumberRange(0)],
+            widget=BS3TextFieldWidget(),
+        ),
         "estimate_minutes": IntegerField(
-            _l("Estimate (minutes)"), validators=[Optional(), NumberRange(0)]
+            _l("Estimate (minutes)"),
+            validators=[Optional(), NumberRange(0)],
+            widget=BS3TextFieldWidget(),
         ),
     }
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import TextAreaField
 
 from app.models import Item, Organization, Portfolio, Project
 from app.services import projects as project_service
 from app.views.base import AtriumModelView
-from app.views.widgets import RemoteSelectField, stars, status_badge, type_label
+from app.views.widgets import (
+    RemoteSelectField,
+    stars,
+    status_badge,
+    text_area,
+    type_label,
+)
 
 PROJECT_LABELS = {
     "name": _l("Name"),
@@ -89,7 +94,7 @@ class ProjectModelView(AtriumModelView):
         "organization": RemoteSelectField(
             _l("Customer"), model=Organization, endpoint="/lookup/organizations"
         ),
-        "description": TextAreaField(_l("Description")),
+        "description": text_area(_l("Description")),
     }
     edit_form_extra_fields = add_form_extra_fields
     page_size = 50
@@ -127,7 +132,7 @@ class PortfolioModelView(AtriumModelView):
     order_columns = ["name", "position"]
     base_order = ("position", "asc")
     label_columns = PROJECT_LABELS
-    add_form_extra_fields = {"description": TextAreaField(_l("Description"))}
+    add_form_extra_fields = {"description": text_area(_l("Description"))}
     edit_form_extra_fields = add_form_extra_fields
 
     def pre_add(self, item: Portfolio) -> None:

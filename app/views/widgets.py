@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from wtforms import Field
+from wtforms import Field, TextAreaField
+from wtforms.validators import Optional
 
 from app.extensions import db
 
@@ -108,3 +110,10 @@ def color_swatch(color: str | None) -> Markup:
     return Markup(
         '<span class="atrium-swatch" style="background:{0}"></span> {0}'
     ).format(escape(color or ""))
+
+
+def text_area(label: Any) -> TextAreaField:
+    """An optional multi-line text input styled like FAB's own."""
+    return TextAreaField(
+        label, validators=[Optional()], widget=BS3TextAreaFieldWidget()
+    )
