@@ -51,6 +51,7 @@ translations: venv
 db: venv
 	$(FLASK) db upgrade
 	$(FLASK) setup
+	$(FLASK) seed-demo --if-empty
 
 bench: setup
 	$(PY) -m tests.bench.run --items $${BENCH_ITEMS:-100000}

@@ -74,8 +74,9 @@ def create_demo_items(world: World, count: int, rng: random.Random) -> int:
 
 @contextmanager
 def _kept_after_commit() -> Iterator[None]:
-    """Keep loaded rows across the services' commits: a quarter of the time went
-    into reloading the same users and items. Only this session writes meanwhile."""
+    """Keep loaded rows across the item services' many small commits."""
+    # A quarter of the seeding time went into reloading the same users and items
+    # after each commit; nothing but this session writes them in the meantime.
     session = db.session()
     previous = session.expire_on_commit
     session.expire_on_commit = False
@@ -94,10 +95,7 @@ def plan_item(world: World, rng: random.Random, now: dt.datetime) -> ItemPlan:
     team = world.teams[SCENARIO_TEAMS[org.scenario]]
     worker = world.user(rng.choice(team.member_ids))
     is_ticket = item_type.kind == "ticket"
-    project_id, archived = rng.choice(world.projects[org.scenario])
-    if is_ticket and rng.random() < 0.6:
-        project_id, archived = None, False
-    requester_id = rng.choice(org.customer_ids) if is_ticket else None
+    project_id, archived, requester_id = _place(world, org, is_ticket, rng)
     from_portal = requester_id == world.portal_customer_id
     created_at = now - dt.timedelta(days=rng.triangular(0.1, MAX_AGE_DAYS, 10))
     fields = {
@@ -128,6 +126,17 @@ def plan_item(world: World, rng: random.Random, now: dt.datetime) -> ItemPlan:
         resolution=resolution,
         created_at=created_at,
     )
+
+
+def _place(
+    world: World, org: OrgInfo, is_ticket: bool, rng: random.Random
+) -> tuple[int | None, bool, int | None]:
+    """Project (archived or not) and requester; every task is in a project."""
+    project_id, archived = rng.choice(world.projects[org.scenario])
+    if is_ticket and rng.random() < 0.6:
+        project_id, archived = None, False
+    requester_id = rng.choice(org.customer_ids) if is_ticket else None
+    return project_id, archived, requester_id
 
 
 def _pick_template(org: OrgInfo, rng: random.Random) -> ItemTemplate:

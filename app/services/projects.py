@@ -44,7 +44,8 @@ def prepare_portfolio(portfolio: Portfolio) -> None:
 
 def create_project(name: str, **fields: object) -> Project:
     """Create a project from plain values."""
-    project = Project(name=name, description="", **fields)
+    fields.setdefault("description", "")
+    project = Project(name=name, **fields)
     prepare_project(project)
     db.session.add(project)
     db.session.commit()
