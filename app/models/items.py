@@ -64,7 +64,7 @@ class Item(Model):
 
     __tablename__ = "item"
     __table_args__ = (
-        Index("ix_item_kind_archived_id", "kind", "archived", "id"),
+        Index("ix_item_kind_id", "kind", "id"),
         Index("ix_item_org_id", "organization_id", "id"),
         Index("ix_item_status_id", "status_id", "id"),
         Index("ix_item_assignee_id", "assignee_id", "id"),

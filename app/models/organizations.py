@@ -32,7 +32,6 @@ class Organization(Model):
         back_populates="organization",
         cascade="all, delete-orphan",
         order_by="OrganizationDomain.domain",
-        lazy="selectin",
     )
 
     @property

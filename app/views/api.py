@@ -30,6 +30,7 @@ from app.services import organizations as organization_service
 from app.services import projects as project_service
 from app.services import workflows as workflow_service
 from app.services.access import customer_scope, item_scope, organization_scope
+from app.views.datamodel import EagerInterface
 from app.views.filters import FilterByAccess
 
 
@@ -149,7 +150,7 @@ def domain_error_response(api: BaseApi, error: DomainError):
 class ItemRestApi(ModelRestApi):
     """Shared REST resource for tickets and tasks; writes go through services."""
 
-    datamodel = SQLAInterface(Item)
+    datamodel = EagerInterface(Item, eager=("status",))
     kind = ItemKind.TICKET.value
     allow_browser_login = True
     show_columns = ITEM_SHOW_COLUMNS

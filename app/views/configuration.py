@@ -13,11 +13,21 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField
 
-from app.models import CustomField, ItemKind, ItemType, Status, StatusCategory, Team
+from app.models import (
+    AtriumUser,
+    CustomField,
+    ItemKind,
+    ItemType,
+    Status,
+    StatusCategory,
+    Team,
+)
 from app.services import custom_fields as custom_field_service
 from app.services import settings as setting_service
 from app.services import workflows as workflow_service
+from app.services.access import STAFF_ROLES
 from app.views.base import AtriumModelView
+from app.views.filters import FilterByAccess
 from app.views.widgets import color_swatch, text_area, type_label
 
 KIND_CHOICES = [
@@ -172,6 +182,17 @@ class TeamModelView(AtriumModelView):
     label_columns = CONFIG_LABELS
     add_form_extra_fields = {"description": text_area(_l("Description"))}
     edit_form_extra_fields = add_form_extra_fields
+    #: Only agents can be members; customers with portal logins are users too.
+    add_form_query_rel_fields = {
+        "members": [["id", FilterByAccess, lambda: staff_users]]
+    }
+    edit_form_query_rel_fields = add_form_query_rel_fields
+
+
+def staff_users():
+    """Scope for member pickers: active admins, managers and agents."""
+    role = AtriumUser.roles.property.mapper.class_
+    return AtriumUser.roles.any(role.name.in_(STAFF_ROLES))
 
 
 class CustomFieldModelView(AtriumModelView):

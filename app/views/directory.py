@@ -11,6 +11,7 @@ from app.models import Customer, Item, Organization, Project, Team
 from app.services import organizations as organization_service
 from app.services.access import customer_scope, item_scope, organization_scope
 from app.views.base import AtriumModelView
+from app.views.datamodel import EagerInterface
 from app.views.filters import FilterByAccess
 from app.views.users import language_choices
 from app.views.widgets import (
@@ -25,7 +26,7 @@ from app.views.widgets import (
 class OrganizationItemsView(AtriumModelView):
     """An organization's items, listed under it."""
 
-    datamodel = SQLAInterface(Item)
+    datamodel = EagerInterface(Item, eager=("item_type", "status"))
     base_permissions = ["can_list"]
     list_columns = ["number", "item_type", "title", "status", "priority", "updated_at"]
     base_filters = [["id", FilterByAccess, lambda: item_scope]]
@@ -65,7 +66,7 @@ class OrganizationProjectsView(AtriumModelView):
 class CustomerModelView(AtriumModelView):
     """People who write in."""
 
-    datamodel = SQLAInterface(Customer)
+    datamodel = EagerInterface(Customer, eager=("organization",))
     route_base = "/customers"
     list_title = _l("Customers")
     show_title = _l("Customer")
@@ -108,6 +109,7 @@ class CustomerModelView(AtriumModelView):
         "phone": StringField(_l("Phone"), validators=[Optional()]),
     }
     edit_form_extra_fields = add_form_extra_fields
+    search_form_extra_fields = {"organization": add_form_extra_fields["organization"]}
     page_size = 50
 
     def pre_add(self, item: Customer) -> None:
@@ -120,7 +122,7 @@ class CustomerModelView(AtriumModelView):
 class OrganizationModelView(AtriumModelView):
     """Customer companies, their mail domains, projects and items."""
 
-    datamodel = SQLAInterface(Organization)
+    datamodel = EagerInterface(Organization, eager=("default_team", "domains"))
     route_base = "/organizations"
     list_title = _l("Organizations")
     show_title = _l("Organization")

@@ -6,7 +6,6 @@ from flask import g, redirect, url_for
 from flask_appbuilder import action
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import NumberRange, Optional
@@ -25,6 +24,7 @@ from app.services import items as item_service
 from app.services.access import item_scope
 from app.views.base import AtriumModelView
 from app.views.custom_fields import custom_field_scope
+from app.views.datamodel import EagerInterface
 from app.views.filters import FilterByAccess
 from app.views.history import describe_event
 from app.views.widgets import (
@@ -34,6 +34,9 @@ from app.views.widgets import (
     text_area,
     type_label,
 )
+
+#: Relationships shown in item lists, loaded per page in one query each.
+ITEM_LIST_RELATIONS = ("item_type", "status", "organization", "assignee", "project")
 
 ITEM_LABELS = {
     "number": _l("Number"),
@@ -104,7 +107,7 @@ def _item_form_fields() -> dict:
 class ItemEventModelView(AtriumModelView):
     """An item's history, shown under the item."""
 
-    datamodel = SQLAInterface(ItemEvent)
+    datamodel = EagerInterface(ItemEvent, eager=("actor",))
     base_permissions = ["can_list"]
     list_columns = ["created_at", "actor", "summary"]
     label_columns = {
@@ -126,7 +129,7 @@ def _event_scope():
 class ItemModelView(AtriumModelView):
     """Shared screen for tickets and tasks; subclasses fix the kind."""
 
-    datamodel = SQLAInterface(Item)
+    datamodel = EagerInterface(Item, eager=ITEM_LIST_RELATIONS)
     kind = ItemKind.TICKET.value
     related_views = [ItemEventModelView]
     list_template = "atrium/item_list.html"
@@ -264,6 +267,11 @@ class ItemModelView(AtriumModelView):
         ]
         self.extra_args = {"kind": kind}
         self.add_form_extra_fields = _item_form_fields()
+        self.search_form_extra_fields = {
+            name: field
+            for name, field in _item_form_fields().items()
+            if name in ("requester", "organization", "project", "assignee", "team")
+        }
         self.edit_form_extra_fields = {
             **_item_form_fields(),
             "expected_version": HiddenField(),

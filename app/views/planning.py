@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from app.models import Item, Organization, Portfolio, Project
 from app.services import projects as project_service
 from app.views.base import AtriumModelView
+from app.views.datamodel import EagerInterface
 from app.views.widgets import (
     RemoteSelectField,
     stars,
@@ -34,7 +35,7 @@ PROJECT_LABELS = {
 class ProjectItemsView(AtriumModelView):
     """The items of one project, listed under it."""
 
-    datamodel = SQLAInterface(Item)
+    datamodel = EagerInterface(Item, eager=("item_type", "status", "assignee"))
     base_permissions = ["can_list"]
     list_columns = ["number", "item_type", "title", "status", "priority", "assignee"]
     base_order = ("id", "desc")
@@ -58,7 +59,7 @@ class ProjectItemsView(AtriumModelView):
 class ProjectModelView(AtriumModelView):
     """Projects, optionally for one customer organization."""
 
-    datamodel = SQLAInterface(Project)
+    datamodel = EagerInterface(Project, eager=("portfolio", "organization"))
     route_base = "/projects"
     list_title = _l("Projects")
     show_title = _l("Project")
@@ -97,6 +98,7 @@ class ProjectModelView(AtriumModelView):
         "description": text_area(_l("Description")),
     }
     edit_form_extra_fields = add_form_extra_fields
+    search_form_extra_fields = {"organization": add_form_extra_fields["organization"]}
     page_size = 50
 
     def pre_add(self, item: Project) -> None:

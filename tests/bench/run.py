@@ -66,7 +66,9 @@ def _prepare(app, items: int) -> dict:
                 db.select(Status.id).where(Status.category == "open").limit(1)
             ),
             "organization_id": db.session.scalar(db.select(Organization.id).limit(1)),
-            "item_id": db.session.scalar(db.select(db.func.max(Item.id))),
+            "item_id": db.session.scalar(
+                db.select(db.func.max(Item.id)).where(Item.kind == "ticket")
+            ),
         }
 
 

@@ -158,6 +158,15 @@ def test_the_add_form_never_embeds_a_whole_table(client, world, login):
     page = client.get("/tickets/add").get_data(as_text=True)
     assert 'data-endpoint="/lookup/customers"' in page
     assert "ana@climatec.pt" not in page
+    listing = client.get("/tickets/list/").get_data(as_text=True)
+    assert "ana@climatec.pt" not in listing and "olga@aquaterra.ru" not in listing
+
+
+def test_team_members_are_picked_among_staff_only(client, world, login):
+    login("Admin")
+    page = client.get("/teams/add").get_data(as_text=True)
+    assert world.admin.get_full_name() in page
+    assert world.user_a.get_full_name() not in page
 
 
 def _count_queries(app, func) -> int:

@@ -205,7 +205,7 @@ def upgrade():
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.create_index('ix_item_assignee_id', ['assignee_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_item_item_type_id'), ['item_type_id'], unique=False)
-        batch_op.create_index('ix_item_kind_archived_id', ['kind', 'archived', 'id'], unique=False)
+        batch_op.create_index('ix_item_kind_id', ['kind', 'id'], unique=False)
         batch_op.create_index('ix_item_org_id', ['organization_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_item_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_item_project_id', ['project_id', 'id'], unique=False)
@@ -287,7 +287,7 @@ def downgrade():
         batch_op.drop_index('ix_item_project_id')
         batch_op.drop_index(batch_op.f('ix_item_parent_id'))
         batch_op.drop_index('ix_item_org_id')
-        batch_op.drop_index('ix_item_kind_archived_id')
+        batch_op.drop_index('ix_item_kind_id')
         batch_op.drop_index(batch_op.f('ix_item_item_type_id'))
         batch_op.drop_index('ix_item_assignee_id')
 
