@@ -32,6 +32,7 @@ def create_app(config_class: type | None = None) -> Flask:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
+    _tune_postgresql(app)
     db.init_app(app)
     _configure_sqlite(app)
     migrate.init_app(
@@ -67,6 +68,17 @@ def _load_runtime_secrets(app: Flask, config_class: type) -> None:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
     app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def _tune_postgresql(app: Flask) -> None:
+    """psycopg's automatic server-side prepare slowed filtered lists: turn it off."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("prepare_threshold", None)
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _configure_sqlite(app: Flask) -> None:
