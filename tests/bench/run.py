@@ -146,6 +146,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="atrium-bench-db-") as folder:
+            # The demo desk alone first: the query counts must not grow with size.
+            run(f"sqlite:///{folder}/small.db", "SQLite, demo desk", 0, print)
             run(f"sqlite:///{folder}/bench.db", "SQLite", args.items, print)
     if args.db in ("postgres", "both"):
         from tests.pg import TemporaryPostgres
