@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Flask,
     Response,
@@ -109,6 +111,32 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _reject_cross_site_api_writes() -> Response | None:
+    """Cookie-authenticated API writes must come from our own pages.
+
+    FAB exempts its APIs from CSRF tokens; a request carrying a bearer token is not
+    at risk, but one riding on the session cookie is, so its Origin (or Referer)
+    must be this site.
+    """
+    if request.method not in UNSAFE_METHODS or not request.path.startswith("/api/"):
+        return None
+    if request.headers.get("Authorization"):
+        return None
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if source is None:
+        return None
+    if urlsplit(source).netloc != request.host:
+        return current_app.response_class(
+            '{"message": "Cross-site request refused"}',
+            status=403,
+            mimetype="application/json",
+        )
+    return None
+
+
 def init_security_hooks(app: Flask) -> None:
     """Install the locale selector, the language view and security headers."""
     from app.views.locale import switch_language
@@ -116,4 +144,5 @@ def init_security_hooks(app: Flask) -> None:
     app.extensions["babel"].locale_selector = select_locale
     app.extensions["babel"].timezone_selector = select_timezone
     app.view_functions["LocaleView.index"] = switch_language
+    app.before_request(_reject_cross_site_api_writes)
     app.after_request(_security_headers)

@@ -137,3 +137,29 @@ def test_system_account_cannot_sign_in(client):
     response = client.post("/login/", data={"username": user.username, "password": ""})
     assert not _logged_in(client)
     assert response.status_code in (200, 302)
+
+
+def test_cookie_api_write_from_another_site_is_refused(client, make_user):
+    from app.extensions import db
+    from app.models import Organization
+
+    user = make_user("Admin")
+    client.post("/login/", data={"username": user.username, "password": PASSWORD})
+    response = client.post(
+        "/api/v1/organization/",
+        json={"name": "Planted by evil.example", "notes": ""},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert response.status_code == 403
+    assert (
+        db.session.scalar(
+            db.select(Organization).filter_by(name="Planted by evil.example")
+        )
+        is None
+    )
+    same_site = client.post(
+        "/api/v1/organization/",
+        json={"name": "Made here", "notes": ""},
+        headers={"Origin": "http://localhost"},
+    )
+    assert same_site.status_code == 201
