@@ -184,6 +184,10 @@ def staff_only_scope(user: object | None = None) -> ColumnElement[bool]:
 
 def get_visible_item(item_id: int, user: object | None = None) -> Item:
     """The item if ``user`` may see it; NotFoundError otherwise (never 403)."""
+    try:
+        item_id = int(item_id)
+    except (TypeError, ValueError):
+        raise NotFoundError() from None
     item = db.session.scalar(
         db.select(Item).where(Item.id == item_id, item_scope(user))
     )

@@ -250,3 +250,11 @@ def test_staff_see_every_customer_and_organization(world, make_user, role):
         world.loner.id,
     }
     assert _visible_organizations(staff) == {world.org_a.id, world.org_b.id}
+
+
+def test_a_non_numeric_id_is_simply_not_found():
+    from app.errors import NotFoundError
+    from app.services.access import get_visible_item
+
+    with pytest.raises(NotFoundError):
+        get_visible_item("1 OR 1=1")
