@@ -48,19 +48,24 @@ def create_item_type(
     item_type = ItemType(kind=kind, name=name, icon=icon, color=color)
     item_type.required_fields = list(required_fields or [])
     prepare_item_type(item_type)
-    for position, (status_name, category, status_color) in enumerate(workflow):
-        item_type.statuses.append(
-            Status(
-                name=status_name,
-                category=str(category),
-                color=status_color,
-                position=position,
-                is_default=position == 0,
-            )
-        )
+    item_type.statuses.extend(_workflow_statuses(workflow))
     db.session.add(item_type)
     db.session.commit()
     return item_type
+
+
+def _workflow_statuses(workflow: tuple[tuple[str, str, str], ...]) -> list[Status]:
+    """Statuses for ``workflow`` in order; the first is the default."""
+    return [
+        Status(
+            name=name,
+            category=str(category),
+            color=color,
+            position=position,
+            is_default=position == 0,
+        )
+        for position, (name, category, color) in enumerate(workflow)
+    ]
 
 
 def prepare_item_type(item_type: ItemType) -> None:
@@ -135,14 +140,5 @@ def ensure_workflow(item_type_id: int) -> None:
     item_type = db.session.get(ItemType, item_type_id)
     if item_type is None or item_type.statuses:
         return
-    for position, (status_name, category, status_color) in enumerate(DEFAULT_WORKFLOW):
-        item_type.statuses.append(
-            Status(
-                name=status_name,
-                category=str(category),
-                color=status_color,
-                position=position,
-                is_default=position == 0,
-            )
-        )
+    item_type.statuses.extend(_workflow_statuses(DEFAULT_WORKFLOW))
     db.session.commit()

@@ -7,45 +7,24 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import Optional
 
-from app.models import Customer, Item, Organization, Project, Team
+from app.models import Customer, Organization, Project, Team
 from app.services import organizations as organization_service
-from app.services.access import customer_scope, item_scope, organization_scope
+from app.services.access import customer_scope, organization_scope
 from app.views.base import AtriumModelView
 from app.views.datamodel import EagerInterface
 from app.views.filters import FilterByAccess
+from app.views.items import RelatedItemsView
 from app.views.users import language_choices
 from app.views.widgets import (
     RemoteSelectField,
-    stars,
-    status_badge,
     text_area,
-    type_label,
 )
 
 
-class OrganizationItemsView(AtriumModelView):
+class OrganizationItemsView(RelatedItemsView):
     """An organization's items, listed under it."""
 
-    datamodel = EagerInterface(Item, eager=("item_type", "status"))
-    base_permissions = ["can_list"]
     list_columns = ["number", "item_type", "title", "status", "priority", "updated_at"]
-    base_filters = [["id", FilterByAccess, lambda: item_scope]]
-    base_order = ("id", "desc")
-    formatters_columns = {
-        "priority": stars,
-        "status": status_badge,
-        "item_type": type_label,
-    }
-    label_columns = {
-        "number": _l("Number"),
-        "item_type": _l("Type"),
-        "title": _l("Title"),
-        "status": _l("Status"),
-        "priority": _l("Priority"),
-        "updated_at": _l("Updated"),
-    }
-    list_title = _l("Items")
-    page_size = 25
 
 
 class OrganizationProjectsView(AtriumModelView):

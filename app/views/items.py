@@ -38,6 +38,9 @@ from app.views.widgets import (
 #: Relationships shown in item lists, loaded per page in one query each.
 ITEM_LIST_RELATIONS = ("item_type", "status", "organization", "assignee", "project")
 
+#: How item columns render in every item list.
+ITEM_FORMATTERS = {"priority": stars, "status": status_badge, "item_type": type_label}
+
 ITEM_LABELS = {
     "number": _l("Number"),
     "title": _l("Title"),
@@ -124,6 +127,20 @@ class ItemEventModelView(AtriumModelView):
 
 def _event_scope():
     return ItemEvent.item.has(item_scope())
+
+
+class RelatedItemsView(AtriumModelView):
+    """Items listed under an organization or project (the parent sets the filter)."""
+
+    datamodel = EagerInterface(Item, eager=("item_type", "status", "assignee"))
+    base_permissions = ["can_list"]
+    list_columns = ["number", "item_type", "title", "status", "priority", "assignee"]
+    base_filters = [["id", FilterByAccess, lambda: item_scope]]
+    base_order = ("id", "desc")
+    formatters_columns = ITEM_FORMATTERS
+    label_columns = ITEM_LABELS
+    list_title = _l("Items")
+    page_size = 25
 
 
 class ItemModelView(AtriumModelView):
@@ -251,11 +268,7 @@ class ItemModelView(AtriumModelView):
     order_columns = ["title", "priority", "updated_at", "created_at"]
     base_order = ("id", "desc")
     label_columns = ITEM_LABELS
-    formatters_columns = {
-        "priority": stars,
-        "status": status_badge,
-        "item_type": type_label,
-    }
+    formatters_columns = ITEM_FORMATTERS
     page_size = 50
 
     def __init__(self, **kwargs):

@@ -6,16 +6,14 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.models import Item, Organization, Portfolio, Project
+from app.models import Organization, Portfolio, Project
 from app.services import projects as project_service
 from app.views.base import AtriumModelView
 from app.views.datamodel import EagerInterface
+from app.views.items import RelatedItemsView
 from app.views.widgets import (
     RemoteSelectField,
-    stars,
-    status_badge,
     text_area,
-    type_label,
 )
 
 PROJECT_LABELS = {
@@ -32,28 +30,8 @@ PROJECT_LABELS = {
 }
 
 
-class ProjectItemsView(AtriumModelView):
+class ProjectItemsView(RelatedItemsView):
     """The items of one project, listed under it."""
-
-    datamodel = EagerInterface(Item, eager=("item_type", "status", "assignee"))
-    base_permissions = ["can_list"]
-    list_columns = ["number", "item_type", "title", "status", "priority", "assignee"]
-    base_order = ("id", "desc")
-    formatters_columns = {
-        "priority": stars,
-        "status": status_badge,
-        "item_type": type_label,
-    }
-    label_columns = {
-        "number": _l("Number"),
-        "item_type": _l("Type"),
-        "title": _l("Title"),
-        "status": _l("Status"),
-        "priority": _l("Priority"),
-        "assignee": _l("Assignee"),
-    }
-    list_title = _l("Items")
-    page_size = 25
 
 
 class ProjectModelView(AtriumModelView):
