@@ -121,6 +121,7 @@ class ItemEventModelView(AtriumModelView):
     base_order = ("created_at", "desc")
     base_filters = [["item", FilterByAccess, lambda: _event_scope]]
     formatters_columns = {"summary": describe_event}
+    order_columns = ["created_at"]
     list_title = _l("History")
     page_size = 50
 
