@@ -203,3 +203,22 @@ def test_query_count_does_not_grow_with_rows(app, client, world, login, path):
         )
     large = _count_queries(app, lambda: client.get(path))
     assert large <= small + 2, (small, large)
+
+
+def test_counts_stop_at_the_cap(app, client, world, login, monkeypatch):
+    from app.views import datamodel
+
+    for n in range(3):
+        item_service.create_item(
+            world.admin,
+            kind="ticket",
+            title=f"Extra {n}",
+            item_type_id=world.ticket_type.id,
+        )
+    monkeypatch.setattr(datamodel, "COUNT_CAP", 2)
+    login("Admin")
+    page = client.get("/tickets/list/").get_data(as_text=True)
+    assert "Filter is noisy" in page  # every row of the page is still listed
+    response = client.get("/api/v1/ticket/")
+    assert response.json["count"] == 3  # six tickets, counted up to COUNT_CAP + 1
+    assert len(response.json["result"]) == 6
