@@ -30,6 +30,7 @@ from app.services import organizations as organization_service
 from app.services import projects as project_service
 from app.services import workflows as workflow_service
 from app.services.access import customer_scope, item_scope, organization_scope
+from app.views.base import ServicePrepared
 from app.views.datamodel import EagerInterface
 from app.views.filters import FilterByAccess
 
@@ -147,12 +148,31 @@ def domain_error_response(api: BaseApi, error: DomainError):
     )
 
 
-class ItemRestApi(ModelRestApi):
+class AtriumRestApi(ModelRestApi):
+    """A REST resource whose refused changes answer 4xx JSON, never 500."""
+
+    allow_browser_login = True
+
+    def post_headless(self):
+        try:
+            return super().post_headless()
+        except DomainError as error:
+            self.datamodel.session.rollback()
+            return domain_error_response(self, error)
+
+    def put_headless(self, pk):
+        try:
+            return super().put_headless(pk)
+        except DomainError as error:
+            self.datamodel.session.rollback()
+            return domain_error_response(self, error)
+
+
+class ItemRestApi(AtriumRestApi):
     """Shared REST resource for tickets and tasks; writes go through services."""
 
     datamodel = EagerInterface(Item, eager=("status",))
     kind = ItemKind.TICKET.value
-    allow_browser_login = True
     show_columns = ITEM_SHOW_COLUMNS
     list_columns = ITEM_LIST_COLUMNS
     add_columns = list(ItemCreateSchema().fields)
@@ -246,12 +266,11 @@ for _api, _prefix in ((TicketRestApi, "Ticket"), (TaskRestApi, "Task")):
         setattr(_api, _attr, _schema)
 
 
-class CustomerRestApi(ModelRestApi):
+class CustomerRestApi(ServicePrepared, AtriumRestApi):
     """/api/v1/customer/"""
 
     resource_name = "customer"
     datamodel = SQLAInterface(Customer)
-    allow_browser_login = True
     list_columns = [
         "id",
         "name",
@@ -268,19 +287,14 @@ class CustomerRestApi(ModelRestApi):
     order_columns = ["id", "name", "email", "created_at"]
     base_filters = [["id", FilterByAccess, lambda: customer_scope]]
 
-    def pre_add(self, item: Customer) -> None:
-        organization_service.prepare_customer(item)
-
-    def pre_update(self, item: Customer) -> None:
-        organization_service.prepare_customer(item)
+    prepare = staticmethod(organization_service.prepare_customer)
 
 
-class OrganizationRestApi(ModelRestApi):
+class OrganizationRestApi(ServicePrepared, AtriumRestApi):
     """/api/v1/organization/"""
 
     resource_name = "organization"
     datamodel = SQLAInterface(Organization)
-    allow_browser_login = True
     list_columns = ["id", "name", "default_team.id", "created_at"]
     show_columns = [*list_columns, "domain_names", "notes"]
     add_columns = ["name", "notes", "default_team"]
@@ -289,19 +303,14 @@ class OrganizationRestApi(ModelRestApi):
     order_columns = ["id", "name", "created_at"]
     base_filters = [["id", FilterByAccess, lambda: organization_scope]]
 
-    def pre_add(self, item: Organization) -> None:
-        organization_service.prepare_organization(item)
-
-    def pre_update(self, item: Organization) -> None:
-        organization_service.prepare_organization(item)
+    prepare = staticmethod(organization_service.prepare_organization)
 
 
-class TeamRestApi(ModelRestApi):
+class TeamRestApi(AtriumRestApi):
     """/api/v1/team/"""
 
     resource_name = "team"
     datamodel = SQLAInterface(Team)
-    allow_browser_login = True
     list_columns = ["id", "name", "description"]
     show_columns = list_columns
     add_columns = ["name", "description", "members"]
@@ -310,12 +319,11 @@ class TeamRestApi(ModelRestApi):
     order_columns = ["id", "name"]
 
 
-class PortfolioRestApi(ModelRestApi):
+class PortfolioRestApi(ServicePrepared, AtriumRestApi):
     """/api/v1/portfolio/"""
 
     resource_name = "portfolio"
     datamodel = SQLAInterface(Portfolio)
-    allow_browser_login = True
     list_columns = ["id", "name", "parent.id", "position"]
     show_columns = [*list_columns, "description"]
     add_columns = ["name", "description", "parent", "position"]
@@ -323,19 +331,14 @@ class PortfolioRestApi(ModelRestApi):
     search_columns = ["name", "parent"]
     order_columns = ["id", "name", "position"]
 
-    def pre_add(self, item: Portfolio) -> None:
-        project_service.prepare_portfolio(item)
-
-    def pre_update(self, item: Portfolio) -> None:
-        project_service.prepare_portfolio(item)
+    prepare = staticmethod(project_service.prepare_portfolio)
 
 
-class ProjectRestApi(ModelRestApi):
+class ProjectRestApi(ServicePrepared, AtriumRestApi):
     """/api/v1/project/"""
 
     resource_name = "project"
     datamodel = SQLAInterface(Project)
-    allow_browser_login = True
     list_columns = [
         "id",
         "name",
@@ -359,19 +362,14 @@ class ProjectRestApi(ModelRestApi):
     search_columns = ["name", "portfolio", "organization", "archived"]
     order_columns = ["id", "name", "planned_start", "planned_end"]
 
-    def pre_add(self, item: Project) -> None:
-        project_service.prepare_project(item)
-
-    def pre_update(self, item: Project) -> None:
-        project_service.prepare_project(item)
+    prepare = staticmethod(project_service.prepare_project)
 
 
-class ItemTypeRestApi(ModelRestApi):
+class ItemTypeRestApi(AtriumRestApi):
     """/api/v1/itemtype/"""
 
     resource_name = "itemtype"
     datamodel = SQLAInterface(ItemType)
-    allow_browser_login = True
     list_columns = ["id", "kind", "name", "icon", "color", "enabled", "position"]
     show_columns = [*list_columns, "required_fields"]
     add_columns = ["kind", "name", "icon", "color", "enabled", "position"]
@@ -390,12 +388,11 @@ class ItemTypeRestApi(ModelRestApi):
         workflow_service.prepare_item_type(item)
 
 
-class StatusRestApi(ModelRestApi):
+class StatusRestApi(ServicePrepared, AtriumRestApi):
     """/api/v1/status/"""
 
     resource_name = "status"
     datamodel = SQLAInterface(Status)
-    allow_browser_login = True
     list_columns = [
         "id",
         "item_type.id",
@@ -411,11 +408,7 @@ class StatusRestApi(ModelRestApi):
     search_columns = ["item_type", "name", "category"]
     order_columns = ["id", "name", "position"]
 
-    def pre_add(self, item: Status) -> None:
-        workflow_service.prepare_status(item)
-
-    def pre_update(self, item: Status) -> None:
-        workflow_service.prepare_status(item)
+    prepare = staticmethod(workflow_service.prepare_status)
 
 
 APIS = (

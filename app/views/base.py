@@ -55,3 +55,18 @@ class AtriumModelView(ModelView):
                     label = (self.label_columns or {}).get(column, column)
                     extra[column] = BooleanField(label)
             setattr(self, attr, extra)
+
+
+class ServicePrepared:
+    """A view or API whose add and edit both run one service check on the row.
+
+    Subclasses set ``prepare = staticmethod(service_function)``.
+    """
+
+    prepare: Any = None
+
+    def pre_add(self, item: Any) -> None:
+        type(self).prepare(item)
+
+    def pre_update(self, item: Any) -> None:
+        type(self).prepare(item)

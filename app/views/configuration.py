@@ -26,7 +26,7 @@ from app.services import custom_fields as custom_field_service
 from app.services import settings as setting_service
 from app.services import workflows as workflow_service
 from app.services.access import STAFF_ROLES
-from app.views.base import AtriumModelView
+from app.views.base import AtriumModelView, ServicePrepared
 from app.views.filters import FilterByAccess
 from app.views.widgets import color_swatch, text_area, type_label
 
@@ -80,7 +80,7 @@ CONFIG_LABELS = {
 }
 
 
-class StatusModelView(AtriumModelView):
+class StatusModelView(ServicePrepared, AtriumModelView):
     """Workflow statuses, ordered per item type."""
 
     datamodel = SQLAInterface(Status)
@@ -105,11 +105,7 @@ class StatusModelView(AtriumModelView):
     }
     edit_form_extra_fields = add_form_extra_fields
 
-    def pre_add(self, item: Status) -> None:
-        workflow_service.prepare_status(item)
-
-    def pre_update(self, item: Status) -> None:
-        workflow_service.prepare_status(item)
+    prepare = staticmethod(workflow_service.prepare_status)
 
 
 class ItemTypeModelView(AtriumModelView):
@@ -195,7 +191,7 @@ def staff_users():
     return AtriumUser.roles.any(role.name.in_(STAFF_ROLES))
 
 
-class CustomFieldModelView(AtriumModelView):
+class CustomFieldModelView(ServicePrepared, AtriumModelView):
     """Admin-defined fields on the items of one type."""
 
     datamodel = SQLAInterface(CustomField)
@@ -236,11 +232,7 @@ class CustomFieldModelView(AtriumModelView):
     }
     edit_form_extra_fields = add_form_extra_fields
 
-    def pre_add(self, item: CustomField) -> None:
-        custom_field_service.prepare_custom_field(item)
-
-    def pre_update(self, item: CustomField) -> None:
-        custom_field_service.prepare_custom_field(item)
+    prepare = staticmethod(custom_field_service.prepare_custom_field)
 
 
 class PortalSettingsForm(DynamicForm):

@@ -10,7 +10,7 @@ from wtforms.validators import Optional
 from app.models import Customer, Organization, Project, Team
 from app.services import organizations as organization_service
 from app.services.access import customer_scope, organization_scope
-from app.views.base import AtriumModelView
+from app.views.base import AtriumModelView, ServicePrepared
 from app.views.datamodel import EagerInterface
 from app.views.filters import FilterByAccess
 from app.views.items import RelatedItemsView
@@ -42,7 +42,7 @@ class OrganizationProjectsView(AtriumModelView):
     list_title = _l("Projects")
 
 
-class CustomerModelView(AtriumModelView):
+class CustomerModelView(ServicePrepared, AtriumModelView):
     """People who write in."""
 
     datamodel = EagerInterface(Customer, eager=("organization",))
@@ -91,14 +91,10 @@ class CustomerModelView(AtriumModelView):
     search_form_extra_fields = {"organization": add_form_extra_fields["organization"]}
     page_size = 50
 
-    def pre_add(self, item: Customer) -> None:
-        organization_service.prepare_customer(item)
-
-    def pre_update(self, item: Customer) -> None:
-        organization_service.prepare_customer(item)
+    prepare = staticmethod(organization_service.prepare_customer)
 
 
-class OrganizationModelView(AtriumModelView):
+class OrganizationModelView(ServicePrepared, AtriumModelView):
     """Customer companies, their mail domains, projects and items."""
 
     datamodel = EagerInterface(Organization, eager=("default_team", "domains"))
@@ -140,8 +136,4 @@ class OrganizationModelView(AtriumModelView):
     edit_form_extra_fields = add_form_extra_fields
     page_size = 50
 
-    def pre_add(self, item: Organization) -> None:
-        organization_service.prepare_organization_form(item)
-
-    def pre_update(self, item: Organization) -> None:
-        organization_service.prepare_organization_form(item)
+    prepare = staticmethod(organization_service.prepare_organization_form)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models import Organization, Portfolio, Project
 from app.services import projects as project_service
-from app.views.base import AtriumModelView
+from app.views.base import AtriumModelView, ServicePrepared
 from app.views.datamodel import EagerInterface
 from app.views.items import RelatedItemsView
 from app.views.widgets import (
@@ -34,7 +34,7 @@ class ProjectItemsView(RelatedItemsView):
     """The items of one project, listed under it."""
 
 
-class ProjectModelView(AtriumModelView):
+class ProjectModelView(ServicePrepared, AtriumModelView):
     """Projects, optionally for one customer organization."""
 
     datamodel = EagerInterface(Project, eager=("portfolio", "organization"))
@@ -79,11 +79,7 @@ class ProjectModelView(AtriumModelView):
     search_form_extra_fields = {"organization": add_form_extra_fields["organization"]}
     page_size = 50
 
-    def pre_add(self, item: Project) -> None:
-        project_service.prepare_project(item)
-
-    def pre_update(self, item: Project) -> None:
-        project_service.prepare_project(item)
+    prepare = staticmethod(project_service.prepare_project)
 
 
 class ArchivedProjectModelView(ProjectModelView):
@@ -95,7 +91,7 @@ class ArchivedProjectModelView(ProjectModelView):
     base_permissions = ["can_list", "can_show", "can_edit"]
 
 
-class PortfolioModelView(AtriumModelView):
+class PortfolioModelView(ServicePrepared, AtriumModelView):
     """Portfolios and their nested folders."""
 
     datamodel = SQLAInterface(Portfolio)
@@ -115,8 +111,4 @@ class PortfolioModelView(AtriumModelView):
     add_form_extra_fields = {"description": text_area(_l("Description"))}
     edit_form_extra_fields = add_form_extra_fields
 
-    def pre_add(self, item: Portfolio) -> None:
-        project_service.prepare_portfolio(item)
-
-    def pre_update(self, item: Portfolio) -> None:
-        project_service.prepare_portfolio(item)
+    prepare = staticmethod(project_service.prepare_portfolio)
