@@ -11,6 +11,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import Schema, ValidationError, fields
 from marshmallow.validate import Length, OneOf, Range
+from sqlalchemy.exc import DataError
 
 from app.errors import DomainError
 from app.models import (
@@ -149,23 +150,31 @@ def domain_error_response(api: BaseApi, error: DomainError):
 
 
 class AtriumRestApi(ModelRestApi):
-    """A REST resource whose refused changes answer 4xx JSON, never 500."""
+    """A REST resource whose refused changes answer 4xx JSON, never 500, and
+    leave nothing half-applied in the session (marshmallow may have set some
+    attributes before it refused others)."""
 
     allow_browser_login = True
 
     def post_headless(self):
-        try:
-            return super().post_headless()
-        except DomainError as error:
-            self.datamodel.session.rollback()
-            return domain_error_response(self, error)
+        return self._write(super().post_headless)
 
     def put_headless(self, pk):
+        return self._write(lambda: super(AtriumRestApi, self).put_headless(pk))
+
+    def _write(self, handler):
         try:
-            return super().put_headless(pk)
+            response = handler()
         except DomainError as error:
+            response = domain_error_response(self, error)
+        except DataError:
+            # A value of the wrong type reached the database (PostgreSQL checks
+            # them, e.g. a non-numeric id for a related row).
             self.datamodel.session.rollback()
-            return domain_error_response(self, error)
+            response = self.response_400(message="A value has the wrong type.")
+        if response.status_code >= 400:
+            self.datamodel.session.rollback()
+        return response
 
 
 class ItemRestApi(AtriumRestApi):
