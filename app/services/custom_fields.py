@@ -13,7 +13,7 @@ from app.errors import ForbiddenError, InvalidInputError
 from app.extensions import db
 from app.models import CustomField, CustomFieldValue, Item, ItemEvent, ItemType
 from app.services.access import get_visible_item, is_staff
-from app.services.text import clean_line
+from app.services.text import clean_line, contains_pattern
 
 FIELD_TYPES = ("text", "number", "date", "choice")
 MAX_CHOICES = 200
@@ -119,11 +119,7 @@ def filter_condition(criteria: dict[int, str]) -> ColumnElement[bool]:
 def _value_matches(field: CustomField, raw: str) -> ColumnElement[bool]:
     same_field = CustomFieldValue.field_id == field.id
     if field.field_type == "text":
-        pattern = (
-            "%"
-            + raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
+        pattern = contains_pattern(raw)
         return and_(same_field, CustomFieldValue.value_text.ilike(pattern, escape="\\"))
     try:
         typed = _typed(field, raw)

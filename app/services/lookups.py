@@ -15,18 +15,14 @@ from app.services.access import (
     organization_scope,
     staff_only_scope,
 )
+from app.services.text import contains_pattern
 
 PAGE_SIZE = 20
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _page(query, columns: tuple, term: str, page: int) -> tuple[list[Any], bool]:
     if term:
-        pattern = _like(term[:100])
+        pattern = contains_pattern(term[:100])
         query = query.where(or_(*(c.ilike(pattern, escape="\\") for c in columns)))
     rows = db.session.scalars(
         query.limit(PAGE_SIZE + 1).offset((max(page, 1) - 1) * PAGE_SIZE)

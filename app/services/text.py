@@ -43,3 +43,9 @@ def clean_text(value: str | None, *, field: str, max_length: int = 100_000) -> s
 def unique_key(value: str) -> str:
     """The form under which names are compared for uniqueness (NFKC, casefolded)."""
     return unicodedata.normalize("NFKC", value).casefold()
+
+
+def contains_pattern(term: str) -> str:
+    """A LIKE pattern matching ``term`` anywhere, with %, _ and \\ escaped by \\."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Item, Organization, Portfolio, Project
 from app.models.workflows import RESOLVED_CATEGORIES, Status
 from app.services.access import item_scope, organization_scope
-from app.services.lookups import _like
+from app.services.text import contains_pattern
 
 LEVEL_LIMIT = 50
 
@@ -33,7 +33,9 @@ def organizations_page(
     """A page of organizations with the number of unresolved items of each."""
     query = db.select(Organization).where(organization_scope(user))
     if term:
-        query = query.where(Organization.name.ilike(_like(term[:100]), escape="\\"))
+        query = query.where(
+            Organization.name.ilike(contains_pattern(term[:100]), escape="\\")
+        )
     rows = db.session.scalars(
         query.order_by(Organization.name)
         .limit(LEVEL_LIMIT + 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_appbuilder.models.filters import BaseFilter
 
 
@@ -14,3 +15,11 @@ class FilterByAccess(BaseFilter):
     def apply(self, query, scope_factory):
         scope = scope_factory()
         return query.filter(scope())
+
+
+def page_arg(limit: int) -> int:
+    """The ``page`` query argument as a number from 1 to ``limit`` (1 if garbled)."""
+    try:
+        return max(1, min(int(request.args.get("page", 1)), limit))
+    except ValueError:
+        return 1

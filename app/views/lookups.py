@@ -6,6 +6,7 @@ from flask import abort, g, jsonify, request
 from flask_appbuilder import BaseView, expose, has_access
 
 from app.services.lookups import LOOKUP_KINDS, search
+from app.views.filters import page_arg
 
 
 def _label(obj: object) -> str:
@@ -24,10 +25,7 @@ class LookupView(BaseView):
     def lookup(self, kind: str):
         if kind not in LOOKUP_KINDS:
             abort(404)
-        try:
-            page = max(1, min(int(request.args.get("page", 1)), 1000))
-        except ValueError:
-            page = 1
+        page = page_arg(limit=1000)
         rows, more = search(kind, request.args.get("q", ""), page, g.user)
         return jsonify(
             results=[{"id": row.id, "text": _label(row)} for row in rows],

@@ -7,13 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
 from app.services import trees
-
-
-def _page_arg() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
+from app.views.filters import page_arg
 
 
 class ByCustomerView(BaseView):
@@ -26,7 +20,7 @@ class ByCustomerView(BaseView):
     @has_access
     def tree(self):
         term = request.args.get("q", "")[:100]
-        page = _page_arg()
+        page = page_arg(limit=10_000)
         organizations, more, counts = trees.organizations_page(term, page, g.user)
         return self.render_template(
             "atrium/tree_customers.html",
