@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app run
-APT_PACKAGES := redis-server postgresql chromium dovecot-imapd poppler-utils
+APT_PACKAGES := redis-server postgresql chromium dovecot-imapd dovecot-pop3d poppler-utils
 STAMP_APT := $(VENV)/.apt-installed
 STAMP_PIP := $(VENV)/.requirements-installed
 
@@ -27,7 +27,7 @@ system: $(STAMP_APT)
 $(STAMP_APT):
 	@missing=""; \
 	for cmd in redis-server:redis-server /usr/lib/postgresql/15/bin/initdb:postgresql \
-	           chromium:chromium /usr/sbin/dovecot:dovecot-imapd pdftoppm:poppler-utils; do \
+	           chromium:chromium /usr/lib/dovecot/imap:dovecot-imapd /usr/lib/dovecot/pop3:dovecot-pop3d pdftoppm:poppler-utils; do \
 	  bin=$${cmd%%:*}; pkg=$${cmd##*:}; \
 	  command -v $$bin >/dev/null 2>&1 || [ -x $$bin ] || missing="$$missing $$pkg"; \
 	done; \

@@ -1,5 +1,6 @@
 """Every model module, imported so that Alembic and FAB see the whole schema."""
 
+from app.models.conversations import Attachment, Message, MessageKind
 from app.models.items import (
     NUMBER_PREFIX,
     Channel,
@@ -11,6 +12,16 @@ from app.models.items import (
     item_follower,
 )
 from app.models.jobs import JobRun, JobStatus
+from app.models.mail import (
+    EmailTemplate,
+    InboundMail,
+    InboundStatus,
+    Mailbox,
+    MailProtocol,
+    MailSecurity,
+    OutboundEmail,
+    OutboundStatus,
+)
 from app.models.organizations import Customer, Organization, OrganizationDomain
 from app.models.projects import Portfolio, Project
 from app.models.settings import Setting
@@ -28,18 +39,29 @@ __all__ = [
     "NUMBER_PREFIX",
     "RESOLVED_CATEGORIES",
     "AtriumUser",
+    "Attachment",
     "Channel",
-    "Customer",
     "CustomField",
     "CustomFieldValue",
+    "Customer",
+    "EmailTemplate",
+    "InboundMail",
+    "InboundStatus",
     "Item",
     "ItemEvent",
     "ItemKind",
     "ItemType",
     "JobRun",
     "JobStatus",
+    "MailProtocol",
+    "MailSecurity",
+    "Mailbox",
+    "Message",
+    "MessageKind",
     "Organization",
     "OrganizationDomain",
+    "OutboundEmail",
+    "OutboundStatus",
     "Portfolio",
     "Project",
     "Setting",

@@ -111,6 +111,10 @@ class Item(Model):
     channel: Mapped[str] = mapped_column(
         String(10), nullable=False, default=Channel.AGENT.value
     )
+    #: The mailbox an e-mail item came in through; replies go out from its address.
+    mailbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mailbox.id", ondelete="SET NULL"), nullable=True
+    )
     due_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     planned_start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     planned_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
@@ -151,6 +155,7 @@ class Item(Model):
     parent = relationship("Item", remote_side=[id])
     assignee = relationship("AtriumUser", foreign_keys=[assignee_id])
     team = relationship("Team")
+    mailbox = relationship("Mailbox")
     created_by = relationship("AtriumUser", foreign_keys=[created_by_id])
     followers = relationship("AtriumUser", secondary=item_follower)
     customer_followers = relationship("Customer", secondary=item_customer_follower)

@@ -18,3 +18,16 @@ class AtriumUser(User):
     is_system: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default="0", nullable=False
     )
+    #: Which item events the user is told about by e-mail (followed or assigned).
+    notify_replies: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default="1", nullable=False
+    )
+    notify_notes: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default="1", nullable=False
+    )
+    notify_assignment: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default="1", nullable=False
+    )
+    notify_status: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default="1", nullable=False
+    )
