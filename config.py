@@ -64,12 +64,19 @@ class Config:
     STORAGE_DIR = os.environ.get("STORAGE_DIR") or str(INSTANCE_PATH / "storage")
     REPORTS_DIR = str(BASE_DIR / "reports")
 
+    #: Where people reach this Atrium; links in e-mails start with it.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = _env_int("MAIL_PORT", 25)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "atrium@localhost")
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
+    #: Inbound mail larger than this is refused whole (bytes).
+    MAIL_MAX_MESSAGE_BYTES = _env_int("MAIL_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
+    #: Attempts at sending one mail when the server answers 4xx, with their delays.
+    MAIL_SEND_RETRY_INTERVALS = (60, 300, 900, 3600)
 
     #: Reverse proxies in front of Atrium whose X-Forwarded-* headers are trusted.
     #: Keep 0 when clients connect directly: otherwise they could spoof their IP.
@@ -114,7 +121,13 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
-    MAX_CONTENT_LENGTH = 25 * 1024 * 1024 + 1024 * 1024
+    #: Largest single attachment (form, REST or mail), in bytes.
+    ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+    #: Files one message may carry.
+    ATTACHMENTS_PER_MESSAGE = 10
+    #: A whole request: a few full-size files plus the form around them.
+    MAX_CONTENT_LENGTH = 4 * ATTACHMENT_MAX_BYTES + 1024 * 1024
+    MAX_FORM_PARTS = 100
 
     @classmethod
     def validate(cls, config: dict) -> None:
@@ -139,6 +152,11 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     ADMIN_PASSWORD = "admin-test-password"
     JWT_SECRET_KEY = SECRET_KEY
+    #: Nothing listens there: a test that sends mail points this at its SMTP sink.
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 9
+    MAIL_TIMEOUT = 5
+    MAIL_DEFAULT_SENDER = "Atrium Support <support@atrium-desk.com>"
 
 
 class ProductionConfig(Config):

@@ -22,11 +22,13 @@ TRANSLATIONS_DIR = BASE_DIR / "translations"
 @with_appcontext
 def setup_command() -> None:
     """Create permissions, roles, the system user and the admin account."""
+    from app.services.email_templates import ensure_default_templates
     from app.services.roles import sync_permissions_and_roles
     from app.services.users import admin_password_file, ensure_admin, get_system_user
 
     counts = sync_permissions_and_roles()
     get_system_user()
+    ensure_default_templates()
     click.echo("Roles: " + ", ".join(f"{name} ({n})" for name, n in counts.items()))
     account = ensure_admin()
     if not account.created:
@@ -178,6 +180,86 @@ def _pybabel(*args: str) -> None:
         raise click.ClickException(f"pybabel {args[0]} failed ({result.returncode})")
 
 
+#: sysexits.h codes a mail server understands for pipe delivery.
+EX_DATAERR = 65
+EX_NOUSER = 67
+EX_TEMPFAIL = 75
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """Receive and fetch mail."""
+
+
+@mail_group.command("ingest")
+@click.option("--mailbox", "mailbox_name", help="Mailbox (by name) it was sent to.")
+@with_appcontext
+def mail_ingest(mailbox_name: str | None) -> None:
+    """Store one RFC 5322 message read from stdin (for pipe delivery)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.errors import NotFoundError
+    from app.jobs.mail import dispatch_outbox
+    from app.services.inbound import ingest_mail
+    from app.services.mailboxes import find_mailbox
+
+    _act_as_system()
+    try:
+        mailbox = find_mailbox(mailbox_name) if mailbox_name else None
+    except NotFoundError:
+        click.echo(f"rejected: no mailbox named {mailbox_name!r}", err=True)
+        sys.exit(EX_NOUSER)
+    limit = current_app.config["MAIL_MAX_MESSAGE_BYTES"]
+    raw = sys.stdin.buffer.read(limit + 1)
+    try:
+        result = ingest_mail(raw, mailbox=mailbox)
+    except SQLAlchemyError as exc:
+        click.echo(f"temporary failure: {type(exc).__name__}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    if not result.accepted:
+        click.echo(f"rejected: {result.reason}", err=True)
+        sys.exit(EX_DATAERR)
+    dispatch_outbox()
+    click.echo(f"{result.status} item={result.item_id or '-'}")
+
+
+@mail_group.command("poll")
+@click.option("--mailbox", "mailbox_name", help="Only this mailbox (by name).")
+@with_appcontext
+def mail_poll(mailbox_name: str | None) -> None:
+    """Fetch new mail from every enabled IMAP/POP3 mailbox now."""
+    from app.errors import NotFoundError
+    from app.jobs.mail import dispatch_outbox
+    from app.services.mailboxes import enabled_mailbox_ids, find_mailbox, poll_mailbox
+
+    _act_as_system()
+    try:
+        ids = [find_mailbox(mailbox_name).id] if mailbox_name else enabled_mailbox_ids()
+    except NotFoundError:
+        raise click.ClickException(f"no mailbox named {mailbox_name!r}") from None
+    failed = False
+    for mailbox_id in ids:
+        result = poll_mailbox(mailbox_id)
+        click.echo(
+            f"mailbox {mailbox_id}: {result.fetched} fetched, {result.stored} stored, "
+            f"{result.duplicates} duplicates, {result.rejected} rejected"
+        )
+        for error in result.errors:
+            click.echo(f"  error: {error}", err=True)
+            failed = True
+    dispatch_outbox()
+    if failed:
+        sys.exit(1)
+
+
+def _act_as_system() -> None:
+    from flask import g
+
+    from app.services.users import get_system_user
+
+    g.user = get_system_user()
+
+
 def _configure_logging() -> None:
     level = current_app.config.get("LOG_LEVEL", "INFO")
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -191,5 +273,6 @@ def register_cli(app: Flask) -> None:
         worker_command,
         scheduler_command,
         translate_group,
+        mail_group,
     ):
         app.cli.add_command(command)

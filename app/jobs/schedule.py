@@ -27,4 +27,6 @@ class PeriodicJob:
 
 SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("prune-job-runs", "app.jobs.maintenance.prune_job_runs", "17 3 * * *"),
+    PeriodicJob("poll-mailboxes", "app.jobs.mail.poll_mailboxes", "* * * * *"),
+    PeriodicJob("flush-outbox", "app.jobs.mail.flush_outbox", "* * * * *"),
 )

@@ -165,6 +165,8 @@ class Item(Model):
 
     #: The version an edit form was loaded with (set through expected_version).
     submitted_version = None
+    #: What the last recorded edit changed, column -> (before, after).
+    recorded_changes: dict[str, tuple[Any, Any]] = {}
 
     @property
     def expected_version(self) -> int:

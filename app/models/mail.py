@@ -200,6 +200,8 @@ class OutboundEmail(Model):
         String(10), nullable=False, default=OutboundStatus.PENDING.value
     )
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: Pending: not before this time (back-off). Sending: the claim runs out then.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime, nullable=False, default=utcnow

@@ -9,11 +9,19 @@ from __future__ import annotations
 import re
 
 from flask import g, has_app_context
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from app.errors import NotFoundError
 from app.extensions import db
-from app.models import Customer, Item, JobRun, Organization
+from app.models import (
+    Attachment,
+    Customer,
+    Item,
+    JobRun,
+    Message,
+    MessageKind,
+    Organization,
+)
 from app.services.settings import PortalVisibility, portal_visibility
 
 ROLE_ADMIN = "Admin"
@@ -60,6 +68,9 @@ DESK_WORK = (
         "|OrganizationRestApi|ProjectRestApi"
         "|PortfolioRestApi",
     ),
+    ("can_(reply|download)", "ConversationView"),
+    ("can_(get|post|info)", "MessageRestApi|AttachmentRestApi"),
+    ("can_download", "AttachmentRestApi"),
     ("can_(get|info)", "TeamRestApi|ItemTypeRestApi|StatusRestApi"),
     ("menu_access", DESK_MENUS),
 )
@@ -72,7 +83,8 @@ DESK_CLEANUP = (
 )
 #: Customers reach their items through the API (and later the portal).
 CUSTOMER_API = (
-    ("can_(get|post|info)", "TicketRestApi"),
+    ("can_(get|post|info)", "TicketRestApi|MessageRestApi"),
+    ("can_(get|info|download)", "AttachmentRestApi"),
     ("can_(get|info)", "CustomerRestApi|OrganizationRestApi|ItemTypeRestApi"),
 )
 
@@ -118,7 +130,9 @@ def user_roles(user: object | None) -> set[str]:
 
 
 def is_staff(user: object | None) -> bool:
-    """Admins, managers and agents work on every item."""
+    """Admins, managers and agents work on every item; so does the system account."""
+    if getattr(user, "is_system", False):
+        return True
     return bool(user_roles(user) & set(STAFF_ROLES))
 
 
@@ -194,3 +208,53 @@ def get_visible_item(item_id: int, user: object | None = None) -> Item:
     if item is None:
         raise NotFoundError()
     return item
+
+
+def message_scope(user: object | None = None) -> ColumnElement[bool]:
+    """Messages ``user`` may read: on visible items; internal notes for staff only."""
+    user = user if user is not None else getattr(g, "user", None)
+    visible = Message.item.has(item_scope(user))
+    if is_staff(user):
+        return visible
+    return and_(visible, Message.kind == MessageKind.PUBLIC.value)
+
+
+def get_visible_attachment(
+    attachment_id: int, user: object | None = None
+) -> Attachment:
+    """The attachment if ``user`` may see its item (and message); else NotFoundError."""
+    try:
+        attachment_id = int(attachment_id)
+    except (TypeError, ValueError):
+        raise NotFoundError() from None
+    query = (
+        db.select(Attachment)
+        .join(Item, Item.id == Attachment.item_id)
+        .where(Attachment.id == attachment_id, item_scope(user))
+    )
+    if not is_staff(user):
+        query = query.outerjoin(Message, Message.id == Attachment.message_id).where(
+            or_(
+                Attachment.message_id.is_(None),
+                Message.kind == MessageKind.PUBLIC.value,
+            )
+        )
+    attachment = db.session.scalar(query)
+    if attachment is None:
+        raise NotFoundError()
+    return attachment
+
+
+def attachment_scope(user: object | None = None) -> ColumnElement[bool]:
+    """Attachments ``user`` may see: on visible items, not on notes for customers."""
+    user = user if user is not None else getattr(g, "user", None)
+    visible = Attachment.item.has(item_scope(user))
+    if is_staff(user):
+        return visible
+    return and_(
+        visible,
+        or_(
+            Attachment.message_id.is_(None),
+            Attachment.message.has(Message.kind == MessageKind.PUBLIC.value),
+        ),
+    )

@@ -33,6 +33,7 @@ from app.models import (
     Team,
 )
 from app.models.base import utcnow
+from app.services import notifications
 from app.services.demo_bulk import bulk_pool, bulk_row, insert_items_with_events
 from app.services.demo_items import create_demo_items
 from app.services.demo_world import build_world
@@ -73,8 +74,9 @@ def seed_demo(*, password: str, items: int = DEFAULT_ITEMS) -> dict[str, Any]:
     """Build the seed documents' world with ``items`` items; skipped if items exist."""
     if demo_items_exist():
         return {"skipped": True}
-    world = build_world(password)
-    created = create_demo_items(world, items, random.Random(DEMO_SEED))
+    with notifications.muted():  # demo customers must not be mailed
+        world = build_world(password)
+        created = create_demo_items(world, items, random.Random(DEMO_SEED))
     logger.info("Demo data created with %d items", created)
     return {"skipped": False, **demo_counts()}
 

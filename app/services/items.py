@@ -23,7 +23,7 @@ from app.models import (
     Status,
 )
 from app.models.base import utcnow
-from app.services import item_fields
+from app.services import item_fields, notifications
 from app.services.access import customer_of, get_visible_item, is_staff
 from app.services.workflows import default_status
 
@@ -204,7 +204,18 @@ def create_item(actor: AtriumUser | None, *, kind: str, **fields: Any) -> Item:
     item = Item(kind=kind, **{k: v for k, v in fields.items() if k in allowed})
     prepare_new_item(item, actor)
     db.session.commit()
+    after_save(item, actor, created=True)
     return item
+
+
+def after_save(item: Item, actor: AtriumUser | None, *, created: bool) -> None:
+    """Once a new or edited item is committed: queue the mails it calls for."""
+    if created:
+        notifications.item_created(item, actor=actor)
+    elif item.recorded_changes:
+        notifications.item_changed(item, item.recorded_changes, actor=actor)
+        item.recorded_changes = {}
+    db.session.commit()
 
 
 def _old_row(item: Item) -> dict[str, Any]:
@@ -259,6 +270,7 @@ def record_edit(
     if "status_id" in changes or "item_type_id" in changes:
         _apply_status_times(item, status, now)
     item.updated_at = now
+    item.recorded_changes = changes
     _record_changes(item, actor, changes)
 
 
@@ -335,6 +347,7 @@ def update_item(
         setattr(item, column, value)
     record_edit(item, actor, expected_version)
     _commit_or_conflict()
+    after_save(item, actor, created=False)
     return item
 
 

@@ -176,17 +176,27 @@ def prepare_customer(customer: Customer) -> None:
         customer.organization = organization_for_email(customer.email)
 
 
-def get_or_create_customer(
+def find_or_add_customer(
     email: str, *, name: str = "", language: str | None = None
 ) -> Customer:
-    """The customer with this address, created (with its organization) if new."""
+    """The customer with this address, added (with its organization) if new; flushes."""
     address = normalize_email(email)
     customer = db.session.scalar(db.select(Customer).filter_by(email=address))
     if customer is not None:
         return customer
+    name = " ".join((name or "").split())[:200]
     customer = Customer(email=address, name=name, language=language, phone="", notes="")
     prepare_customer(customer)
     db.session.add(customer)
+    db.session.flush()
+    return customer
+
+
+def get_or_create_customer(
+    email: str, *, name: str = "", language: str | None = None
+) -> Customer:
+    """The customer with this address, created (with its organization) if new."""
+    customer = find_or_add_customer(email, name=name, language=language)
     db.session.commit()
     return customer
 

@@ -29,8 +29,9 @@ def _add(appbuilder: AppBuilder, view, name: str, label, icon: str, menu) -> Non
 def register_views(appbuilder: AppBuilder) -> None:
     """Register every view, menu entry and blueprint of Atrium."""
     from app.services.custom_fields import filterable_fields
-    from app.views import configuration, directory, items, planning, trees
+    from app.views import configuration, directory, items, mail, planning, trees
     from app.views.api import register_apis
+    from app.views.conversations import ConversationView
     from app.views.custom_fields import ItemCustomFieldsView
     from app.views.health import health_bp
     from app.views.jobs import JobRunModelView
@@ -44,6 +45,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         LookupView,
         trees.TreeFragmentView,
         ItemCustomFieldsView,
+        ConversationView,
     ):
         appbuilder.add_view_no_menu(view)
     desk = [
@@ -91,8 +93,11 @@ def register_views(appbuilder: AppBuilder) -> None:
             "fa-globe",
         ),
     ]
+    config += mail.CONFIGURATION_VIEWS
     for view, name, label, icon in config:
         _add(appbuilder, view, name, label, icon, CONFIGURATION)
+    for view, name, label, icon in mail.TOOLS_VIEWS:
+        _add(appbuilder, view, name, label, icon, TOOLS)
     _add(
         appbuilder,
         JobRunModelView,
@@ -105,6 +110,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     app = current_app._get_current_object()
     app.register_blueprint(health_bp)
     app.context_processor(_layout_context)
+    app.jinja_env.filters["atrium_datetime"] = _format_datetime
+    app.register_error_handler(413, _too_large)
     app.jinja_env.globals["atrium_custom_fields"] = filterable_fields
 
 
@@ -117,3 +124,23 @@ def _layout_context() -> dict:
     if user is not None and getattr(user, "is_authenticated", False):
         context["queue_banner"] = count_stale_pending_jobs()
     return context
+
+
+def _format_datetime(value) -> str:
+    from flask_babel import format_datetime
+
+    return format_datetime(value, "short") if value else ""
+
+
+def _too_large(error):
+    """An upload over the request limit: a clear message, JSON for the API."""
+    from flask import jsonify, render_template, request
+    from flask_babel import gettext as _
+
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+    message = _(
+        "The upload is too large: each file may have at most %(limit)s MB.", limit=limit
+    )
+    if request.path.startswith("/api/"):
+        return jsonify(message=message), 413
+    return render_template("atrium/too_large.html", message=message), 413

@@ -14,6 +14,7 @@ from marshmallow.validate import Length, OneOf, Range
 from sqlalchemy.exc import DataError
 
 from app.errors import DomainError
+from app.jobs.mail import dispatch_outbox
 from app.models import (
     Channel,
     Customer,
@@ -211,6 +212,7 @@ class ItemRestApi(AtriumRestApi):
             return self.response_422(message=error.messages)
         except DomainError as error:
             return domain_error_response(self, error)
+        dispatch_outbox()
         return self.response(201, id=item.id, result=self.show_model_schema.dump(item))
 
     def put_headless(self, pk: int):
@@ -223,6 +225,7 @@ class ItemRestApi(AtriumRestApi):
             return self.response_422(message=error.messages)
         except DomainError as error:
             return domain_error_response(self, error)
+        dispatch_outbox()
         return self.response(200, result=self.show_model_schema.dump(item))
 
     def delete_headless(self, pk: int):
@@ -435,5 +438,7 @@ APIS = (
 
 def register_apis(appbuilder) -> None:
     """Add every REST resource under /api/v1/."""
-    for api in APIS:
+    from app.views.api_conversations import AttachmentRestApi, MessageRestApi
+
+    for api in (*APIS, MessageRestApi, AttachmentRestApi):
         appbuilder.add_api(api)

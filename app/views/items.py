@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from flask import g, redirect, url_for
-from flask_appbuilder import action
+from flask_appbuilder import action, expose
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import NumberRange, Optional
 
+from app.jobs.mail import dispatch_outbox
 from app.models import (
     AtriumUser,
     Customer,
@@ -23,6 +25,7 @@ from app.models import (
 from app.services import items as item_service
 from app.services.access import item_scope
 from app.views.base import AtriumModelView
+from app.views.conversations import conversation_context
 from app.views.custom_fields import custom_field_scope
 from app.views.datamodel import EagerInterface
 from app.views.filters import FilterByAccess
@@ -151,6 +154,7 @@ class ItemModelView(AtriumModelView):
     kind = ItemKind.TICKET.value
     related_views = [ItemEventModelView]
     list_template = "atrium/item_list.html"
+    show_template = "atrium/item_show.html"
     #: Items are archived, never deleted: their history must stay.
     exclude_route_methods = {"delete"}
     list_columns = [
@@ -299,8 +303,35 @@ class ItemModelView(AtriumModelView):
         item.kind = self.kind
         item_service.prepare_new_item(item, g.user)
 
+    def post_add(self, item: Item) -> None:
+        item_service.after_save(item, g.user, created=True)
+        dispatch_outbox()
+
     def pre_update(self, item: Item) -> None:
         item_service.record_edit(item, g.user, item.submitted_version)
+
+    def post_update(self, item: Item) -> None:
+        item_service.after_save(item, g.user, created=False)
+        dispatch_outbox()
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """The item with its details, history and conversation."""
+        widgets = self._show(pk)
+        item = g.pop("atrium_shown_item")
+        return self.render_template(
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=widgets,
+            related_views=self._related_views,
+            **conversation_context(item),
+        )
+
+    def _get_show_widget(self, pk, item, **kwargs):
+        g.atrium_shown_item = item
+        return super()._get_show_widget(pk, item, **kwargs)
 
     @action("archive", _l("Archive"), _l("Archive the selected items?"), "fa-archive")
     def archive(self, items):

@@ -11,7 +11,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.forms import UserInfoEdit
 from flask_appbuilder.security.views import UserDBModelView, UserInfoEditView
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import Optional as OptionalValidator
 
 
@@ -48,11 +48,23 @@ def _timezone_field() -> SelectField:
     )
 
 
+NOTIFICATION_LABELS = {
+    "notify_replies": _l("E-mail me about replies on items I follow or handle"),
+    "notify_notes": _l("E-mail me about internal notes on items I follow or handle"),
+    "notify_assignment": _l("E-mail me when an item is assigned to me"),
+    "notify_status": _l("E-mail me about status changes of items I follow or handle"),
+}
+
+
 class AtriumUserInfoEdit(UserInfoEdit):
-    """The "edit my profile" form with language and time zone."""
+    """The "edit my profile" form with language, time zone and mail preferences."""
 
     language = _language_field()
     timezone = _timezone_field()
+    notify_replies = BooleanField(NOTIFICATION_LABELS["notify_replies"])
+    notify_notes = BooleanField(NOTIFICATION_LABELS["notify_notes"])
+    notify_assignment = BooleanField(NOTIFICATION_LABELS["notify_assignment"])
+    notify_status = BooleanField(NOTIFICATION_LABELS["notify_status"])
 
 
 class AtriumUserInfoEditView(UserInfoEditView):
@@ -64,11 +76,12 @@ class AtriumUserInfoEditView(UserInfoEditView):
 class AtriumUserDBModelView(UserDBModelView):
     """Administrators' user screen, including language and time zone."""
 
-    profile_columns = ["language", "timezone"]
+    profile_columns = ["language", "timezone", *NOTIFICATION_LABELS]
     label_columns = {
         **UserDBModelView.label_columns,
         "language": _l("Language"),
         "timezone": _l("Time zone"),
+        **NOTIFICATION_LABELS,
     }
     list_columns = [*UserDBModelView.list_columns, "language"]
     add_columns = [*UserDBModelView.add_columns, *profile_columns]
@@ -77,10 +90,15 @@ class AtriumUserDBModelView(UserDBModelView):
         **UserDBModelView.add_form_extra_fields,
         "language": _language_field(),
         "timezone": _timezone_field(),
+        **{
+            name: BooleanField(label, default=True)
+            for name, label in NOTIFICATION_LABELS.items()
+        },
     }
     edit_form_extra_fields = {
         "language": _language_field(),
         "timezone": _timezone_field(),
+        **{name: BooleanField(label) for name, label in NOTIFICATION_LABELS.items()},
     }
     user_show_fieldsets = [
         *UserDBModelView.user_show_fieldsets,

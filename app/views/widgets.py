@@ -112,8 +112,11 @@ def color_swatch(color: str | None) -> Markup:
     ).format(escape(color or ""))
 
 
-def text_area(label: Any) -> TextAreaField:
+def text_area(label: Any, description: Any = "") -> TextAreaField:
     """An optional multi-line text input styled like FAB's own."""
     return TextAreaField(
-        label, validators=[Optional()], widget=BS3TextAreaFieldWidget()
+        label,
+        validators=[Optional()],
+        widget=BS3TextAreaFieldWidget(),
+        description=description,
     )

@@ -1,0 +1,63 @@
+"""Mail jobs: send one outbox row, poll mailboxes, hand the outbox to the queue."""
+
+from __future__ import annotations
+
+import logging
+
+from app.extensions import db
+from app.jobs import enqueue
+from app.services import mailboxes, outbox
+
+logger = logging.getLogger(__name__)
+
+
+def send_outbound_email(outbound_id: int) -> dict[str, str]:
+    """Send outbox row ``outbound_id`` (a no-op once it is sent or failed)."""
+    status = outbox.send_outbound(outbound_id)
+    logger.info("Outbound mail %s: %s", outbound_id, status)
+    return {"status": status}
+
+
+def dispatch_outbox(limit: int = 500) -> int:
+    """Queue a send job for every outbox row that is due; returns how many."""
+    due = outbox.sendable_ids(limit)
+    for outbound_id, attempts in due:
+        enqueue(
+            send_outbound_email,
+            outbound_id,
+            job_id=f"mail-{outbound_id}-{attempts}",
+            title=f"Send e-mail #{outbound_id}",
+        )
+    return len(due)
+
+
+def flush_outbox() -> dict[str, int]:
+    """Periodic sweep: mail left behind (Redis down, back-off over) gets queued."""
+    return {"queued": dispatch_outbox()}
+
+
+def poll_mailbox(mailbox_id: int) -> dict[str, object]:
+    """Fetch and ingest new mail of one mailbox, then send what it caused."""
+    result = mailboxes.poll_mailbox(mailbox_id)
+    dispatch_outbox()
+    return result.as_dict()
+
+
+def poll_mailboxes() -> dict[str, int]:
+    """Periodic: one poll job per enabled mailbox (never two at once for one)."""
+    ids = mailboxes.enabled_mailbox_ids()
+    for mailbox_id in ids:
+        run = enqueue(
+            poll_mailbox,
+            mailbox_id,
+            job_id=f"poll-mailbox-{mailbox_id}-{_minute_slot()}",
+            title=f"Poll mailbox #{mailbox_id}",
+        )
+        db.session.expire(run)
+    return {"mailboxes": len(ids)}
+
+
+def _minute_slot() -> str:
+    from app.models.base import utcnow
+
+    return utcnow().strftime("%Y%m%dT%H%M")

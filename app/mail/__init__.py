@@ -1,0 +1,1 @@
+"""E-mail parsing, loop checks and composing: pure functions, no Flask."""
