@@ -17,6 +17,7 @@ from app.extensions import db
 from app.jobs import EXTENSION_KEY
 from config import TestingConfig
 from tests import factories
+from tests.mailservers import DovecotServer, SmtpSink
 
 #: FAB's permission tables survive between tests; everything else is emptied.
 KEPT_TABLES = frozenset(
@@ -152,3 +153,35 @@ def build_app(app: Flask) -> Iterator[Callable[..., Flask]]:
     for variant in built:
         with variant.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink_server() -> Iterator[SmtpSink]:
+    """One SMTP sink for the session (tests/mailservers.py)."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp_sink(smtp_sink_server: SmtpSink) -> SmtpSink:
+    """The session's SMTP sink with no messages and no pending failures."""
+    smtp_sink_server.clear()
+    return smtp_sink_server
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[DovecotServer]:
+    """One Dovecot for the session, with support@example.com and alice@example.com."""
+    server = DovecotServer()
+    server.add_user("alice@example.com", "alice-secret")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dovecot(dovecot_server: DovecotServer) -> DovecotServer:
+    """The session's Dovecot with every mailbox emptied."""
+    dovecot_server.clear()
+    return dovecot_server

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from app.errors import InvalidInputError
 from app.extensions import db
@@ -43,7 +44,13 @@ def get_system_user() -> AtriumUser:
         is_system=True,
     )
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another process created it at the same moment
+        db.session.rollback()
+        user = db.session.scalar(
+            db.select(AtriumUser).filter_by(username=SYSTEM_USERNAME)
+        )
     return user
 
 

@@ -34,7 +34,9 @@ def ticket(agent, ticket_type, make_customer_user):
 
 
 def _file(name: str, data: bytes, content_type: str = "text/plain") -> UploadedFile:
-    return UploadedFile(filename=name, content_type=content_type, stream=io.BytesIO(data))
+    return UploadedFile(
+        filename=name, content_type=content_type, stream=io.BytesIO(data)
+    )
 
 
 def test_agent_reply_is_sanitized_and_sets_first_response(ticket, agent):
