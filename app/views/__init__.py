@@ -143,4 +143,11 @@ def _too_large(error):
     )
     if request.path.startswith("/api/"):
         return jsonify(message=message), 413
-    return render_template("atrium/too_large.html", message=message), 413
+    appbuilder = current_app.appbuilder
+    page = render_template(
+        "atrium/too_large.html",
+        message=message,
+        appbuilder=appbuilder,
+        base_template=appbuilder.base_template,
+    )
+    return page, 413

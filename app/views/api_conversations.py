@@ -62,6 +62,12 @@ class MessageCreateSchema(Schema):
     body_text = fields.String(validate=Length(max=message_service.MAX_BODY))
 
 
+class MessageFormSchema(MessageCreateSchema):
+    """The same as multipart form data, where every value arrives as text."""
+
+    item_id = fields.Integer(required=True, validate=Range(min=1))
+
+
 class AttachmentCreateSchema(Schema):
     """Files sent as multipart form data to an item."""
 
@@ -73,11 +79,11 @@ def _named(name: str, base: type[Schema]) -> Schema:
     return type(name, (base,), {})()
 
 
-def _form_or_json() -> dict[str, Any]:
+def _load_message() -> dict[str, Any]:
     if request.mimetype == "multipart/form-data":
-        return request.form.to_dict()
+        return MessageFormSchema().load(request.form.to_dict())
     if request.is_json and isinstance(request.get_json(silent=True), dict):
-        return request.get_json()
+        return MessageCreateSchema().load(request.get_json())
     raise ValidationError({"_schema": ["Send a JSON object or multipart form data."]})
 
 
@@ -102,7 +108,7 @@ class MessageRestApi(AtriumRestApi):
 
     def post_headless(self):
         try:
-            data = MessageCreateSchema().load(_form_or_json())
+            data = _load_message()
             draft = message_service.MessageDraft(
                 body_html=data.get("body_html"),
                 body_text=data.get("body_text"),
