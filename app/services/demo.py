@@ -26,6 +26,7 @@ from app.models import (
     Item,
     ItemEvent,
     ItemType,
+    Message,
     Organization,
     Portfolio,
     Project,
@@ -54,6 +55,7 @@ COUNTED_MODELS = {
     "projects": Project,
     "items": Item,
     "events": ItemEvent,
+    "messages": Message,
 }
 
 

@@ -315,6 +315,15 @@ RESOLUTIONS = {
     "nb": "Løst; løsningen ble sendt til innmelderen på e-post.",
 }
 
+#: An agent's first answer on a ticket that is still being worked on.
+FIRST_REPLIES = {
+    "ru": "Спасибо за обращение! Мы разбираемся и скоро вернёмся с ответом.",
+    "en": "Thank you for writing to us. We are looking into it and will be back soon.",
+    "it": "Grazie per la segnalazione. Stiamo verificando e vi aggiorneremo a breve.",
+    "pt": "Obrigado pelo contacto. Estamos a analisar e voltaremos em breve.",
+    "nb": "Takk for henvendelsen. Vi ser på saken og kommer tilbake snart.",
+}
+
 ITEM_TEMPLATES = (
     # The aquarium firm: installations, filter maintenance, branch IT complaints.
     ItemTemplate("aquarium", "ru", "Problem", "Помутнела вода в аквариуме в лобби", "Вода в аквариуме на 800 литров помутнела за два дня, рыбы держатся у поверхности. Просим прислать специалиста.", "Заменили фильтрующий материал, подменили 30% воды и проверили параметры. Вода прозрачная."),

@@ -13,9 +13,17 @@ from typing import Any
 from sqlalchemy import bindparam, case, null, select, update
 
 from app.extensions import db
-from app.models import RESOLVED_CATEGORIES, AtriumUser, Channel, Item, ItemEvent
+from app.models import (
+    RESOLVED_CATEGORIES,
+    AtriumUser,
+    Channel,
+    Item,
+    ItemEvent,
+    Message,
+)
 from app.models.base import utcnow
 from app.services.demo_content import (
+    FIRST_REPLIES,
     ITEM_TEMPLATES,
     RESOLUTIONS,
     SCENARIO_TEAMS,
@@ -29,6 +37,7 @@ from app.services.items import (
     follow_item,
     update_item,
 )
+from app.services.messages import MessageDraft, add_message
 
 TICKET_CHANNELS = (
     Channel.EMAIL.value,
@@ -46,6 +55,29 @@ MAX_AGE_DAYS = 365
 REPLAYED = 0.35
 
 
+def _add_conversation(item_id: int, plan: ItemPlan) -> None:
+    """The customer's first mail and, once someone worked on it, an agent's reply."""
+    item = db.session.get(Item, item_id)
+    if item.kind != "ticket" or item.requester is None:
+        return
+    channel = item.channel if item.channel != "agent" else "email"
+    add_message(
+        item,
+        MessageDraft(body_text=item.description or item.title, channel=channel),
+        author_user=None,
+        author_customer=item.requester,
+    )
+    if plan.assign_team_id is not None or item.status.category != "new":
+        reply = plan.resolution if item.is_resolved and plan.resolution else None
+        add_message(
+            item,
+            MessageDraft(body_text=reply or FIRST_REPLIES.get(plan.language, "")),
+            author_user=plan.worker,
+            author_customer=None,
+        )
+    db.session.commit()
+
+
 @dataclass(frozen=True)
 class ItemPlan:
     """One demo item: how it is created and the history it then goes through."""
@@ -59,6 +91,7 @@ class ItemPlan:
     path: tuple[tuple[int, bool], ...]
     resolution: str
     created_at: dt.datetime
+    language: str = "en"
 
 
 def create_demo_items(world: World, count: int, rng: random.Random) -> int:
@@ -125,6 +158,7 @@ def plan_item(world: World, rng: random.Random, now: dt.datetime) -> ItemPlan:
         path=_walk(statuses, target, rng) if replay else (),
         resolution=resolution,
         created_at=created_at,
+        language=template.language,
     )
 
 
@@ -215,6 +249,7 @@ def _create_item(world: World, plan: ItemPlan) -> tuple[int, dt.datetime]:
             change_status(item_id, status_id, worker)
     if plan.fields["priority"] == 5:
         follow_item(item_id, world.users["manager"])
+    _add_conversation(item_id, plan)
     return item_id, plan.created_at
 
 
@@ -271,4 +306,18 @@ def _apply_backdating(item_rows: list[dict], event_rows: list[dict]) -> None:
         .values(created_at=bindparam("b_at")),
         event_rows,
     )
+    messages = Message.__table__
+    for author, moment in (
+        ("author_customer_id", "b_start"),
+        ("author_user_id", "b_first"),
+    ):
+        db.session.execute(
+            update(messages)
+            .where(
+                messages.c.item_id == bindparam("b_id"),
+                messages.c[author].is_not(None),
+            )
+            .values(created_at=bindparam(moment)),
+            item_rows,
+        )
     db.session.commit()

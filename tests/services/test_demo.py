@@ -16,7 +16,9 @@ from app.models import (
     Item,
     ItemEvent,
     ItemType,
+    Message,
     Organization,
+    OutboundEmail,
     Portfolio,
     Project,
     Status,
@@ -101,6 +103,18 @@ def test_seed_demo_builds_the_case_studies_world_once():
     assert _count(Item, Item.assignee_id.is_not(None), Item.project_id.is_not(None))
     assert _count(Item, Item.channel == "portal") > 0
     assert _count(Item, Item.created_at > Item.updated_at) == 0
+
+    # Tickets are conversations: the customer's first mail, often an agent's reply,
+    # in the order they happened; demo customers are never mailed.
+    assert counts["messages"] > counts["items"] / 2
+    assert _count(Message, Message.author_user_id.is_not(None)) > 0
+    before_item = db.session.scalar(
+        select(func.count(Message.id))
+        .join(Item, Item.id == Message.item_id)
+        .where(Message.created_at < Item.created_at)
+    )
+    assert before_item == 0
+    assert _count(OutboundEmail) == 0
 
     assert seed_demo(password="another-password") == {"skipped": True}
     assert _count(Item) == counts["items"]
