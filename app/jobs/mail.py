@@ -26,7 +26,6 @@ def dispatch_outbox(limit: int = 500) -> int:
             send_outbound_email,
             outbound_id,
             job_id=f"mail-{outbound_id}-{attempts}",
-            title=f"Send e-mail #{outbound_id}",
         )
     return len(due)
 
@@ -51,7 +50,6 @@ def poll_mailboxes() -> dict[str, int]:
             poll_mailbox,
             mailbox_id,
             job_id=f"poll-mailbox-{mailbox_id}-{_minute_slot()}",
-            title=f"Poll mailbox #{mailbox_id}",
         )
         db.session.expire(run)
     return {"mailboxes": len(ids)}

@@ -55,6 +55,11 @@ class JobRun(Model):
     requested_by = relationship("AtriumUser", foreign_keys=[requested_by_id])
 
     @property
+    def call(self) -> tuple[str, str, list]:
+        """What runs: (function path, stored title, arguments), for display."""
+        return self.func, self.title, list(self.args or [])
+
+    @property
     def is_done(self) -> bool:
         """Whether the job has stopped, well or badly."""
         return self.status in (JobStatus.FINISHED, JobStatus.FAILED)

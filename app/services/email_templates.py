@@ -166,7 +166,7 @@ def render_email(event: str, language: str, context: dict[str, Any]) -> tuple[st
     subject, body = _source(event, language)
     try:
         return _render_pair(subject, body, context, strict=False)
-    except (TemplateError, SecurityError, TypeError, ValueError):
+    except (TemplateError, SecurityError, TypeError, ValueError, OverflowError):
         current_app.logger.warning(
             "Template %s/%s failed; default used", event, language
         )
@@ -190,7 +190,7 @@ def check_template(template: EmailTemplate) -> None:
             sample_context(template.language),
             strict=True,
         )
-    except (TemplateError, SecurityError, TypeError, ValueError) as exc:
+    except (TemplateError, SecurityError, TypeError, ValueError, OverflowError) as exc:
         raise InvalidInputError(
             _l("The template cannot be rendered: %(error)s", error=str(exc)[:200]),
             field="body",
@@ -206,7 +206,7 @@ def preview(template: EmailTemplate) -> tuple[str, str]:
             sample_context(template.language),
             strict=False,
         )
-    except (TemplateError, SecurityError, TypeError, ValueError) as exc:
+    except (TemplateError, SecurityError, TypeError, ValueError, OverflowError) as exc:
         return "", str(exc)
 
 

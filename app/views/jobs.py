@@ -28,6 +28,27 @@ def status_badge(status: str) -> Markup:
     )
 
 
+#: Job functions as people call them; the stored title is the fallback.
+JOB_LABELS = {
+    "app.jobs.mail.send_outbound_email": _l("Send e-mail"),
+    "app.jobs.mail.poll_mailbox": _l("Check a mailbox for mail"),
+    "app.jobs.mail.poll_mailboxes": _l("Check every mailbox"),
+    "app.jobs.mail.flush_outbox": _l("Send waiting e-mail"),
+    "app.jobs.maintenance.prune_job_runs": _l("Delete old job records"),
+}
+
+
+def job_label(call: tuple[str, str, list]) -> str:
+    """The translated name of a job, with its first argument (an id) if any."""
+    func, title, args = call
+    label = JOB_LABELS.get(func)
+    name = func.rpartition(".")[2]
+    # A title someone chose stays; the default (the function's name) is translated.
+    if label is None or title not in (name, name.replace("_", "-")):
+        return title
+    return f"{label} #{args[0]}" if args else str(label)
+
+
 def progress_bar(progress: int | None) -> Markup:
     """A small Bootstrap progress bar for a percentage."""
     value = max(0, min(100, int(progress or 0)))
@@ -49,7 +70,7 @@ class JobRunModelView(AtriumModelView):
     list_title = _l("Background jobs")
     show_title = _l("Background job")
     list_columns = [
-        "title",
+        "call",
         "status",
         "progress",
         "requested_by",
@@ -57,7 +78,7 @@ class JobRunModelView(AtriumModelView):
         "finished_at",
     ]
     show_columns = [
-        "title",
+        "call",
         "job_id",
         "status",
         "progress",
@@ -73,6 +94,7 @@ class JobRunModelView(AtriumModelView):
     order_columns = ["title", "status", "created_at", "finished_at"]
     label_columns = {
         "title": _l("Job"),
+        "call": _l("Job"),
         "job_id": _l("Job id"),
         "status": _l("Status"),
         "progress": _l("Progress"),
@@ -84,5 +106,9 @@ class JobRunModelView(AtriumModelView):
         "started_at": _l("Started at"),
         "finished_at": _l("Finished at"),
     }
-    formatters_columns = {"status": status_badge, "progress": progress_bar}
+    formatters_columns = {
+        "status": status_badge,
+        "progress": progress_bar,
+        "call": job_label,
+    }
     page_size = 25

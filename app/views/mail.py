@@ -179,12 +179,7 @@ class MailboxModelView(ServicePrepared, AtriumModelView):
 
     @action("poll", _l("Check for mail now"), "", "fa-refresh", multiple=False)
     def poll(self, mailbox):
-        enqueue(
-            poll_mailbox,
-            mailbox.id,
-            title=f"Poll mailbox {mailbox.name}",
-            requested_by=g.user.id,
-        )
+        enqueue(poll_mailbox, mailbox.id, requested_by=g.user.id)
         flash(_("Checking the mailbox; see Background jobs for the result."), "info")
         return redirect(self.get_redirect())
 
