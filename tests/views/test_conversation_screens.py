@@ -291,3 +291,14 @@ def test_messages_and_attachments_cannot_be_edited_or_deleted(client, world, sig
     )
     assert client.delete(f"/api/v1/message/{message.id}").status_code in (404, 405)
     assert db.session.get(Message, message.id).body_text == "fixed"
+
+
+def test_message_api_filters_by_item(client, world, sign_in):
+    for ticket in (world.ticket_a, world.ticket_a2):
+        message_service.post_message(
+            ticket.id, world.admin, MessageDraft(body_text=ticket.title)
+        )
+    sign_in(world.admin)
+    query = f"(filters:!((col:item_id,opr:eq,value:{world.ticket_a2.id})))"
+    rows = client.get(f"/api/v1/message/?q={query}").get_json()["result"]
+    assert [r["body_text"] for r in rows] == ["Lamp flickers"]
