@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import or_
+
 from app.extensions import db
 from app.jobs import enqueue
+from app.models import JobRun, JobStatus
 from app.services import mailboxes, outbox
 
 logger = logging.getLogger(__name__)
@@ -25,13 +28,34 @@ def dispatch_outbox(limit: int = 500) -> int:
         enqueue(
             send_outbound_email,
             outbound_id,
-            job_id=f"mail-{outbound_id}-{attempts}",
+            job_id=_send_job_id(outbound_id, attempts),
         )
     return len(due)
 
 
+def _send_job_id(outbound_id: int, attempts: int) -> str:
+    """mail-<id>-<attempts>, with a new suffix for each run of it that failed.
+
+    A run that fails before it claims the row (the database was locked or gone)
+    leaves the row due with the same attempts: reusing the failed run's id would
+    keep that mail from ever being sent.
+    """
+    base = f"mail-{outbound_id}-{attempts}"
+    failed = db.session.scalar(
+        db.select(db.func.count(JobRun.id)).where(
+            JobRun.status == JobStatus.FAILED.value,
+            or_(JobRun.job_id == base, JobRun.job_id.like(f"{base}-r%")),
+        )
+    )
+    return f"{base}-r{failed}" if failed else base
+
+
 def flush_outbox() -> dict[str, int]:
-    """Periodic sweep: mail left behind (Redis down, back-off over) gets queued."""
+    """Periodic sweep: queue mail whose back-off is over or whose send never started.
+
+    Send jobs recorded while Redis was away are handed over by the scheduler's
+    flush_pending_jobs; this sweep covers rows that never got a job at all.
+    """
     return {"queued": dispatch_outbox()}
 
 

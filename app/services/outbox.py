@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import smtplib
@@ -259,14 +260,21 @@ def compose(row: OutboundEmail):
 
 def _smtp_send(message, envelope_from: str, recipient: str) -> None:
     config = current_app.config
-    with smtplib.SMTP(
+    smtp = smtplib.SMTP(
         config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config["MAIL_TIMEOUT"]
-    ) as smtp:
+    )
+    try:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(message, from_addr=envelope_from, to_addrs=[recipient])
+    finally:
+        # Once DATA got its 250 the mail is delivered: a failed goodbye must not
+        # make the row look unsent (it would go out twice) nor hide the real error.
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
+        smtp.close()
 
 
 def _smtp_code(exc: Exception) -> int | None:
@@ -287,6 +295,10 @@ def send_outbound(outbound_id: int) -> str:
         return "skipped"
     try:
         message = compose(row)
+    except Exception as exc:  # noqa: BLE001 - a mail that cannot be built fails visibly
+        logger.exception("Mail %s cannot be built", row.id)
+        return _fail(row, f"cannot be built: {type(exc).__name__}")
+    try:
         _smtp_send(message, _sender(row)[1], row.to_address)
     except (smtplib.SMTPException, OSError) as exc:
         return _record_failure(row, exc)
@@ -294,6 +306,14 @@ def send_outbound(outbound_id: int) -> str:
     row.sent_at = utcnow()
     row.next_attempt_at = None
     row.last_error = ""
+    db.session.commit()
+    return row.status
+
+
+def _fail(row: OutboundEmail, detail: str) -> str:
+    row.status = OutboundStatus.FAILED.value
+    row.next_attempt_at = None
+    row.last_error = detail[:1000]
     db.session.commit()
     return row.status
 
