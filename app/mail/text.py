@@ -23,6 +23,13 @@ _SKIPPED_BLOCK = re.compile(
     r"<(script|style|template|title)\b.*?(</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
 )
 _BLANK_LINES = re.compile(r"\n{3,}")
+#: A "<" with another "<" (or the end) before any ">" cannot open a tag. Left
+#: alone, html.parser rescans the rest of the input for each one: "<x" * 100_000
+#: takes a minute. Each lookahead stops at the next "<" or ">", so this is linear.
+_UNCLOSED_LT = re.compile(r"<(?=[^<>]*(?:<|\Z))")
+#: Tags this long are attacks or inline data: URIs (which the sanitiser drops
+#: anyway); html.parser's attribute scan grows worse than linearly with them.
+_HUGE_TAG = re.compile(r"<[^<>]{10000,}>")
 
 #: Elements whose content is not readable text.
 _SKIPPED_TAGS = frozenset({"script", "style", "template", "title"})
@@ -103,11 +110,16 @@ class _TextExtractor(HTMLParser):
             self.chunks.append("\n")
 
 
+def defuse_markup(html_text: str) -> str:
+    """HTML safe to feed html.parser quickly: no unclosed "<", no monster tags."""
+    return _UNCLOSED_LT.sub("&lt;", _HUGE_TAG.sub(" ", html_text))
+
+
 def html_to_text(html_text: str) -> str:
     """Readable plain text from HTML: tags stripped, blocks on their own lines."""
     extractor = _TextExtractor()
     try:
-        extractor.feed(html_text)
+        extractor.feed(defuse_markup(html_text))
         extractor.close()
         text = "".join(extractor.chunks)
     except AssertionError:

@@ -249,3 +249,21 @@ def test_huge_headers_are_capped() -> None:
     assert seconds < 5
     assert len(mail.subject) == 300
     assert len(mail.references) == 100
+
+
+def test_huge_html_only_mail_derives_text_from_its_start() -> None:
+    html = b"<p>Hello <b>there</b></p>" * 1_300_000
+    raw = (
+        b"From: a@example.com\r\nSubject: html\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n" + html
+    )
+    assert len(raw) > 30 * MB
+
+    mail, seconds = _timed(raw)
+
+    assert seconds < 5
+    assert mail.text.startswith("Hello there\nHello there")
+    assert mail.html is not None and len(mail.html) == len(html)
+    assert mail.warnings == [
+        "HTML body longer than 1000000 characters; text derived from its start only"
+    ]

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from app.mail.quoting import REPLY_MARKER, trim_quoted_html, trim_quoted_text
+from app.mail.quoting import (
+    MAX_TRIM_HTML,
+    MAX_TRIM_TEXT,
+    REPLY_MARKER,
+    trim_quoted_html,
+    trim_quoted_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -218,3 +226,25 @@ def test_malformed_html_is_returned_unchanged() -> None:
     html = '<p>a</p><![bogus[ x ]]><blockquote type="cite">q</blockquote>'
 
     assert trim_quoted_html(html) == html
+
+
+def test_oversized_inputs_are_returned_without_trimming() -> None:
+    text = "answer\n" + "> quoted\n" * (MAX_TRIM_TEXT // 9 + 1)
+    html = "<p>answer</p>" + '<blockquote type="cite"><b>x</b></blockquote>' * (
+        MAX_TRIM_HTML // 40
+    )
+
+    started = time.perf_counter()
+
+    assert trim_quoted_text(text) == text.strip()
+    assert trim_quoted_html(html) == html
+    assert time.perf_counter() - started < 1
+
+
+def test_pathological_html_is_trimmed_quickly() -> None:
+    html = "<p>answer</p>" + "<x" * 200_000
+
+    started = time.perf_counter()
+    trim_quoted_html(html)
+
+    assert time.perf_counter() - started < 2

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app.mail.parse import html_to_text, safe_filename
+from app.mail.text import defuse_markup
 
 
 @pytest.mark.parametrize(
@@ -92,3 +95,30 @@ def test_html_parser_assertions_fall_back_to_tag_stripping() -> None:
 
     assert "before" in text and "after" in text
     assert "evil" not in text
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<x" * 100_000,
+        "</" * 100_000,
+        "<?" * 100_000,
+        "<!" * 100_000,
+        "<a " + "x " * 200_000 + ">",
+        ("<a " + "x=1 " * 2_400 + ">") * 100,
+        '<a x="' + "<" * 400_000,
+    ],
+)
+def test_pathological_markup_is_read_in_linear_time(markup: str) -> None:
+    started = time.perf_counter()
+
+    html_to_text(markup)
+
+    assert time.perf_counter() - started < 2
+
+
+def test_defusing_leaves_well_formed_markup_alone() -> None:
+    html = '<p class="a">x &lt; y</p><!-- note --><br/><img src="cid:a">'
+
+    assert defuse_markup(html) == html
+    assert defuse_markup("a < b <p>c</p>") == "a &lt; b <p>c</p>"
