@@ -14,8 +14,8 @@ REPLY_MARKER = "##- Please type your reply above this line -##"
 MAX_TRIM_TEXT = 5_000_000
 MAX_TRIM_HTML = 500_000
 
-#: Our marker, tolerant of re-wrapped spaces and non-breaking spaces.
-_MARKER = re.compile(r"##-\s*Please\s+type\s+your\s+reply\s+above\s+this\s+line\s*-##")
+#: Our marker in any language (the phrase between the hashes is translated).
+_MARKER = re.compile(r"##-\s*\S[^#\n]{0,200}?\s*-##")
 #: "On <date>, <name> wrote:" in the languages our customers write in.
 _ATTRIBUTION = re.compile(
     r"(wrote|writes|пишет|написал|написала|написал\(а\)|ha scritto|escreveu|skrev"

@@ -248,3 +248,16 @@ def test_pathological_html_is_trimmed_quickly() -> None:
     trim_quoted_html(html)
 
     assert time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "##- Please type your reply above this line -##",
+        "##- Пожалуйста, пишите ответ над этой строкой -##",
+        "##- Skriv svaret ditt over denne linjen -##",
+    ],
+)
+def test_translated_reply_markers_cut_the_history(marker):
+    text = f"New answer\n\n{marker}\n\nOld mail we sent\n"
+    assert trim_quoted_text(text) == "New answer"
