@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect
+from flask import current_app, flash, g, redirect
 from flask_appbuilder import SimpleFormView, action, expose
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, Select2Widget
 from flask_appbuilder.forms import DynamicForm
@@ -12,7 +12,13 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from wtforms import IntegerField, PasswordField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import NumberRange
 
 from app.errors import DomainError
@@ -99,6 +105,11 @@ def mail_status(status: str) -> Markup:
     )
 
 
+def language_name(code: str) -> str:
+    """A language code as its own name (Русский, Norsk bokmål)."""
+    return current_app.config["LANGUAGES"].get(code, {}).get("name", code)
+
+
 def event_label(event: str) -> str:
     """The translated name of a template event."""
     try:
@@ -169,8 +180,12 @@ class MailboxModelView(ServicePrepared, AtriumModelView):
             widget=BS3PasswordFieldWidget(),
             description=_l("Stored encrypted; leave empty to keep the current one."),
         ),
+        "enabled": BooleanField(_l("Enabled"), default=True),
     }
-    edit_form_extra_fields = add_form_extra_fields
+    edit_form_extra_fields = {
+        **add_form_extra_fields,
+        "enabled": BooleanField(_l("Enabled")),
+    }
     add_form_query_rel_fields = {
         "default_type": [["kind", FilterEqual, ItemKind.TICKET.value]]
     }
@@ -200,7 +215,7 @@ class EmailTemplateModelView(AtriumModelView):
     order_columns = ["event", "language", "updated_at"]
     base_order = ("event", "asc")
     label_columns = MAIL_LABELS
-    formatters_columns = {"event": event_label}
+    formatters_columns = {"event": event_label, "language": language_name}
     edit_form_extra_fields = {
         "body": text_area(
             _l("Text"),
