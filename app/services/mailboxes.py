@@ -217,6 +217,7 @@ def poll_mailbox(mailbox_id: int) -> PollResult:
     if mailbox is None or mailbox.protocol == MailProtocol.PIPE.value:
         raise NotFoundError()
     result = PollResult()
+    name = mailbox.name  # for the log: the session may be unusable after a failure
     try:
         if mailbox.protocol == MailProtocol.IMAP.value:
             _poll_imap(mailbox, result)
@@ -226,10 +227,14 @@ def poll_mailbox(mailbox_id: int) -> PollResult:
         result.errors.append(str(exc.message))
     except (TimeoutError, imaplib.IMAP4.error, poplib.error_proto, OSError) as exc:
         result.errors.append(f"{type(exc).__name__}: {exc}"[:300])
-        logger.warning("Polling mailbox %s failed: %s", mailbox.name, exc)
+        logger.warning("Polling mailbox %s failed: %s", name, exc)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the mailbox
         result.errors.append(f"{type(exc).__name__}"[:300])
-        logger.exception("Polling mailbox %s failed", mailbox.name)
+        logger.exception("Polling mailbox %s failed", name)
+    # Each stored mail is committed already; whatever is left is an ingest cut
+    # short, which must not be committed with the poll record below (its ledger
+    # row would make the re-fetch a "duplicate" and lose the mail).
+    db.session.rollback()
     mailbox = db.session.get(Mailbox, mailbox_id)
     mailbox.last_polled_at = utcnow()
     mailbox.last_error = "; ".join(result.errors)[:2000]
