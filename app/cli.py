@@ -196,8 +196,6 @@ def mail_group() -> None:
 @with_appcontext
 def mail_ingest(mailbox_name: str | None) -> None:
     """Store one RFC 5322 message read from stdin (for pipe delivery)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from app.errors import NotFoundError
     from app.jobs.mail import dispatch_outbox
     from app.services.inbound import ingest_mail
@@ -213,8 +211,12 @@ def mail_ingest(mailbox_name: str | None) -> None:
     raw = sys.stdin.buffer.read(limit + 1)
     try:
         result = ingest_mail(raw, mailbox=mailbox)
-    except SQLAlchemyError as exc:
+    except Exception as exc:  # noqa: BLE001 - the mail server must retry, not bounce
+        logging.getLogger(__name__).exception("mail ingest failed")
         click.echo(f"temporary failure: {type(exc).__name__}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    if result.deferred:
+        click.echo(f"temporary failure: {result.reason}", err=True)
         sys.exit(EX_TEMPFAIL)
     if not result.accepted:
         click.echo(f"rejected: {result.reason}", err=True)

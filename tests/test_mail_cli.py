@@ -8,7 +8,7 @@ import pytest
 from click.testing import Result
 
 from app.extensions import db
-from app.models import InboundMail, Item, Mailbox, Message
+from app.models import AtriumUser, InboundMail, Item, Mailbox, Message
 from app.services.workflows import create_item_type
 
 EX_DATAERR, EX_NOUSER = 65, 67
@@ -93,3 +93,41 @@ def test_mail_to_a_named_mailbox_is_filed_under_it(ingest):
     item = db.session.scalars(db.select(Item)).one()
     assert item.mailbox_id == box.id
     assert db.session.scalars(db.select(InboundMail.mailbox_id)).all() == [box.id]
+
+
+def test_no_enabled_ticket_type_is_a_temporary_failure(ingest, ticket_type):
+    ticket_type.enabled = False
+    db.session.commit()
+    result = ingest(make_mail())
+    assert result.exit_code == 75
+    assert result.stderr.strip() == "temporary failure: no ticket type is enabled"
+    assert count(Item) == 0
+    ticket_type.enabled = True
+    db.session.commit()
+    assert ingest(make_mail()).exit_code == 0  # the mail server's retry now works
+    assert count(Item) == 1
+
+
+def test_an_unexpected_error_is_a_temporary_failure(ingest, monkeypatch):
+    from app.services import inbound
+
+    def broken(*_args, **_kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(inbound, "parse_message", broken)
+    result = ingest(make_mail())
+    assert result.exit_code == 75
+    assert result.stderr.strip() == "temporary failure: OSError"
+
+
+def test_a_rejected_mail_may_be_delivered_again_later(ingest, make_user):
+    make_user("Agent", email="gone@atrium-desk.com", active=False)
+    raw = make_mail().replace(b"ivan@aquaterra.ru", b"gone@atrium-desk.com")
+    assert ingest(raw).exit_code == 65
+    gone = db.session.scalar(
+        db.select(AtriumUser).where(AtriumUser.email == "gone@atrium-desk.com")
+    )
+    gone.active = True
+    db.session.commit()
+    assert ingest(raw).exit_code == 0
+    assert count(Item) == 1

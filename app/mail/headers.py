@@ -153,6 +153,27 @@ def _worth_parsing(chunk: str) -> bool:
 
 
 def _parse_address(chunk: str) -> list[tuple[str, str]]:
+    # An encoded display name that decodes to a line break makes the stdlib refuse
+    # the whole address; decoded and flattened first, the address itself survives.
+    return _try_address(chunk) or _angle_address(chunk)
+
+
+_ANGLE_ADDRESS = re.compile(r"^(.*)<([^<>\s]+@[^<>\s]+)>\s*$", re.DOTALL)
+
+
+def _angle_address(chunk: str) -> list[tuple[str, str]]:
+    """Fallback for "name <addr>": the address in brackets, the name flattened."""
+    match = _ANGLE_ADDRESS.match(chunk)
+    if match is None:
+        return []
+    spec = match.group(2).lower()
+    if not _plausible_address(spec):
+        return []
+    name = clean_text(decode_words(match.group(1)), max_length=200).strip('" ')
+    return [(name, spec)]
+
+
+def _try_address(chunk: str) -> list[tuple[str, str]]:
     try:
         addresses = email.policy.default.header_factory("to", chunk).addresses
     except Exception:

@@ -63,7 +63,20 @@ class IngestResult:
     @property
     def accepted(self) -> bool:
         """Stored, or kept out on purpose: both are a success for the sender's MTA."""
-        return self.status != InboundStatus.REJECTED.value
+        return self.status not in (InboundStatus.REJECTED.value, DEFERRED)
+
+    @property
+    def deferred(self) -> bool:
+        """Not stored for a reason an administrator can fix: deliver it again later."""
+        return self.status == DEFERRED
+
+
+#: A mail we cannot take yet (our configuration, not the mail, is at fault).
+DEFERRED = "deferred"
+
+
+class IngestDeferredError(DomainError):
+    """The desk cannot take mail right now (for example, no ticket type enabled)."""
 
 
 @dataclass
@@ -93,6 +106,7 @@ def ingest_mail(raw: bytes, *, mailbox: Mailbox | None = None) -> IngestResult:
         )
     except MailRejected as exc:
         return _log_rejection(raw, mailbox, exc.reason)
+    _forget_rejection(raw, parsed, mailbox)
     # Two tries: a clash on another unique key (two first mails of one new sender
     # at once) is worth a second go; a clash on our own key is a duplicate.
     for _attempt in range(2):
@@ -103,11 +117,27 @@ def ingest_mail(raw: bytes, *, mailbox: Mailbox | None = None) -> IngestResult:
             if _already_received(raw, parsed, mailbox):
                 return IngestResult("duplicate", "already received")
             continue
+        except IngestDeferredError as exc:
+            db.session.rollback()
+            logger.warning("Inbound mail deferred: %s", exc.message)
+            return IngestResult(DEFERRED, str(exc.message))
         except DomainError as exc:
             db.session.rollback()
             return _log_rejection(raw, mailbox, str(exc.message), parsed=parsed)
         return result
     return _log_rejection(raw, mailbox, "could not be stored", parsed=parsed)
+
+
+def _forget_rejection(raw: bytes, parsed: ParsedMail, mailbox: Mailbox | None) -> None:
+    """A mail refused before may be delivered again once its cause is fixed."""
+    db.session.execute(
+        db.delete(InboundMail).where(
+            InboundMail.channel_key == _channel_key(mailbox),
+            InboundMail.message_key == _message_key(parsed, raw),
+            InboundMail.status == InboundStatus.REJECTED.value,
+        )
+    )
+    db.session.commit()
 
 
 def _already_received(raw: bytes, parsed: ParsedMail, mailbox: Mailbox | None) -> bool:
@@ -281,7 +311,7 @@ def _default_type_id(mailbox: Mailbox | None) -> int:
             return mailbox.default_type_id
     types = enabled_types(ItemKind.TICKET.value)
     if not types:
-        raise DomainError("no ticket type is enabled")
+        raise IngestDeferredError("no ticket type is enabled")
     return types[0].id
 
 

@@ -148,8 +148,30 @@ def _tally(result: PollResult, status: str) -> None:
         result.duplicates += 1
     elif status == "rejected":
         result.rejected += 1
-    else:
+    elif status != "deferred":
         result.stored += 1
+
+
+def _take(raw: bytes | None, mailbox: Mailbox, result: PollResult) -> bool:
+    """Ingest one fetched mail; whether it may now be marked read or deleted.
+
+    A mail that breaks the ingest, or that the desk cannot take yet, stays on the
+    server for the next poll, and the mails after it are still read.
+    """
+    if raw is None:
+        _tally(result, "rejected")
+        return True
+    try:
+        outcome = ingest_mail(raw, mailbox=mailbox)
+    except Exception as exc:  # noqa: BLE001 - one bad mail must not stop the rest
+        db.session.rollback()
+        logger.exception("Mail in mailbox %s could not be ingested", mailbox.id)
+        result.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+        return False
+    _tally(result, outcome.status)
+    if outcome.deferred:
+        result.errors.append(outcome.reason)
+    return not outcome.deferred
 
 
 def _poll_imap(mailbox: Mailbox, result: PollResult) -> None:
@@ -162,11 +184,10 @@ def _poll_imap(mailbox: Mailbox, result: PollResult) -> None:
         uids = (data[0] or b"").split()[:BATCH]
         for uid in uids:
             raw = _fetch_imap(conn, uid, max_bytes)
-            outcome = ingest_mail(raw, mailbox=mailbox) if raw is not None else None
-            _tally(result, outcome.status if outcome else "rejected")
             # Marked only after the mail is safely stored: a crash before this line
             # means a re-fetch, which the inbound ledger recognises.
-            conn.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+            if _take(raw, mailbox, result):
+                conn.uid("STORE", uid, "+FLAGS", "(\\Seen)")
 
 
 def _quote_folder(name: str) -> str:
@@ -202,10 +223,13 @@ def _poll_pop3(mailbox: Mailbox, result: PollResult) -> None:
         _, listing, _ = conn.list()
         for line in listing[:BATCH]:
             number, size = (int(v) for v in line.split()[:2])
-            raw = None if size > max_bytes else b"\r\n".join(conn.retr(number)[1])
-            outcome = ingest_mail(raw, mailbox=mailbox) if raw is not None else None
-            _tally(result, outcome.status if outcome else "rejected")
-            conn.dele(number)
+            if size > max_bytes:
+                logger.warning("Skipping POP3 mail %s: %s bytes", number, size)
+                raw = None
+            else:
+                raw = b"\r\n".join(conn.retr(number)[1])
+            if _take(raw, mailbox, result):
+                conn.dele(number)
         conn.quit()  # deletions take effect only now, after every mail is stored
     finally:
         conn.close()

@@ -403,3 +403,19 @@ def test_malformed_headers_never_raise() -> None:
     assert mail.date is None
     assert mail.to == []
     assert mail.subject == "=ZZ"  # the empty base64 word decodes to nothing
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("=?UTF-8?Q?Eve=0ABob?= <eve@example.com>", [("Eve Bob", "eve@example.com")]),
+        (
+            "=?UTF-8?Q?Eve=0ABcc:_x@y.com?= <eve@example.com>",
+            [("Eve Bcc: x@y.com", "eve@example.com")],
+        ),
+    ],
+)
+def test_encoded_line_breaks_in_a_name_keep_the_address(header, expected):
+    from app.mail.headers import parse_addresses
+
+    assert parse_addresses(header) == expected
