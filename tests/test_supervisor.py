@@ -114,7 +114,11 @@ def test_run_py_serves_a_green_app_and_stops_cleanly(tmp_path: Path):
         pids = dict(re.findall(r"started (\w+) \(pid (\d+)\)", output))
         assert set(pids) == {"redis", "worker", "scheduler", "web"}
         for name in ("worker", "scheduler", "web"):
-            assert f"[{name:<9}]" in output
+            # Each child's own output arrives prefixed once it has started up.
+            deadline = time.monotonic() + 30
+            while f"[{name:<9}]" not in log_path.read_text():
+                assert time.monotonic() < deadline, f"no output from {name}"
+                time.sleep(0.2)
 
         os.kill(int(pids["worker"]), signal.SIGKILL)
         deadline = time.monotonic() + 30
