@@ -12,6 +12,12 @@ from email.message import Message
 from email.policy import Compat32
 from typing import TypeVar
 
+from app.mail.detach import (
+    detach_large_bodies,
+    detached_bodies,
+    lifted_bytes,
+    lifted_size,
+)
 from app.mail.headers import (
     clean_text,
     decode_bytes,
@@ -151,12 +157,16 @@ def parse_message(
     max_attachment_bytes: int = 25 * 1024 * 1024,
 ) -> ParsedMail:
     """Parse raw mail bytes into a ParsedMail; raise MailRejected if unusable."""
-    message = _load(raw, max_bytes)
+    if len(raw) > max_bytes:
+        raise MailRejected(f"message is larger than {max_bytes} bytes")
+    detached = detach_large_bodies(raw)
+    message = _load(detached.raw, max_bytes)
     headers = _header_values(message)
     present = (v for name in _IDENTIFYING_HEADERS for v in headers.get(name, []))
     if not any(header_text(value, max_length=100) for value in present):
         raise MailRejected("message has no From, Subject, Message-ID or Date header")
-    body = _walk(message, _Limits(max_parts, max_depth, max_attachment_bytes))
+    with detached_bodies(detached):
+        body = _walk(message, _Limits(max_parts, max_depth, max_attachment_bytes))
     text = body.text or ""
     if not text.strip() and body.html:
         text = _text_from_html(body.html, body.warnings)
@@ -355,6 +365,9 @@ def _decode_text(part: Message, warnings: list[str]) -> str:
 
 def _payload_bytes(part: Message) -> bytes:
     payload = part.get_payload()
+    lifted = lifted_bytes(payload)
+    if lifted is not None:
+        return lifted
     if _transfer_encoding(part) == "base64" and isinstance(payload, str):
         try:
             # One pass and one copy; the stdlib path splits the payload into
@@ -376,8 +389,11 @@ def _too_large(part: Message, label: str, body: _Body, limits: _Limits) -> bool:
     payload = part.get_payload()
     if _transfer_encoding(part) != "base64" or not isinstance(payload, str):
         return False
-    spaces = sum(payload.count(char) for char in "\r\n\t ")
-    if (len(payload) - spaces) * 3 // 4 - 2 <= limits.max_attachment_bytes:
+    size = lifted_size(payload)
+    if size is None:
+        spaces = sum(payload.count(char) for char in "\r\n\t ")
+        size = (len(payload) - spaces) * 3 // 4
+    if size - 2 <= limits.max_attachment_bytes:
         return False
     _warn_too_large(label, body, limits)
     return True
