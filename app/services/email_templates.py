@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+import functools
 import operator
 from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from jinja2 import ChainableUndefined, StrictUndefined, TemplateError
+from jinja2 import ChainableUndefined, StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from app.errors import InvalidInputError
@@ -125,9 +126,16 @@ class _MailSandbox(ImmutableSandboxedEnvironment):
         return result
 
 
+@functools.cache
 def _environment(strict: bool) -> _MailSandbox:
     undefined = StrictUndefined if strict else ChainableUndefined
     return _MailSandbox(autoescape=False, undefined=undefined)
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str, strict: bool) -> Template:
+    """A template compiled once per text: every mail of a burst reuses it."""
+    return _environment(strict).from_string(source)
 
 
 def default_template(event: str, language: str) -> tuple[str, str]:
@@ -149,9 +157,8 @@ def _source(event: str, language: str) -> tuple[str, str]:
 def _render_pair(
     subject: str, body: str, context: dict[str, Any], *, strict: bool
 ) -> tuple[str, str]:
-    env = _environment(strict)
-    rendered_subject = env.from_string(subject).render(context)
-    rendered_body = env.from_string(body).render(context)
+    rendered_subject = _compiled(subject, strict).render(context)
+    rendered_body = _compiled(body, strict).render(context)
     if len(rendered_body) > MAX_OUTPUT:
         raise SecurityError("result too large")
     return " ".join(rendered_subject.split())[:300], rendered_body

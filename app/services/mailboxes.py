@@ -182,8 +182,13 @@ def _poll_imap(mailbox: Mailbox, result: PollResult) -> None:
             raise imaplib.IMAP4.error(f"folder {mailbox.folder!r} cannot be opened")
         _, data = conn.uid("SEARCH", None, "UNSEEN")
         uids = (data[0] or b"").split()[:BATCH]
+        sizes = _imap_sizes(conn, uids)
         for uid in uids:
-            raw = _fetch_imap(conn, uid, max_bytes)
+            if sizes.get(uid, 0) > max_bytes:
+                logger.warning("Skipping mail %s: %s bytes", uid, sizes[uid])
+                raw = None
+            else:
+                raw = _fetch_imap(conn, uid)
             # Marked only after the mail is safely stored: a crash before this line
             # means a re-fetch, which the inbound ledger recognises.
             if _take(raw, mailbox, result):
@@ -194,12 +199,22 @@ def _quote_folder(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _fetch_imap(conn: imaplib.IMAP4, uid: bytes, max_bytes: int) -> bytes | None:
-    _, data = conn.uid("FETCH", uid, "(RFC822.SIZE)")
-    match = re.search(rb"RFC822\.SIZE (\d+)", data[0] or b"") if data else None
-    if match and int(match.group(1)) > max_bytes:
-        logger.warning("Skipping mail %s: %s bytes", uid, match.group(1))
-        return None
+def _imap_sizes(conn: imaplib.IMAP4, uids: list[bytes]) -> dict[bytes, int]:
+    """Every listed mail's size in one round trip, so huge ones are never fetched."""
+    if not uids:
+        return {}
+    _, data = conn.uid("FETCH", b",".join(uids), "(UID RFC822.SIZE)")
+    sizes: dict[bytes, int] = {}
+    for line in data or ():
+        text = line[0] if isinstance(line, tuple) else line
+        uid = re.search(rb"UID (\d+)", text or b"")
+        size = re.search(rb"RFC822\.SIZE (\d+)", text or b"")
+        if uid and size:
+            sizes[uid.group(1)] = int(size.group(1))
+    return sizes
+
+
+def _fetch_imap(conn: imaplib.IMAP4, uid: bytes) -> bytes | None:
     _, data = conn.uid("FETCH", uid, "(BODY.PEEK[])")
     for part in data or ():
         if isinstance(part, tuple) and len(part) == 2:

@@ -9,7 +9,7 @@ import smtplib
 import uuid
 from email.utils import parseaddr
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from sqlalchemy import and_, or_, update
 
 from app.errors import InvalidInputError
@@ -48,11 +48,19 @@ def default_sender() -> tuple[str, str]:
 
 
 def own_addresses() -> set[str]:
-    """Every address that is ours: the default sender and each mailbox."""
+    """Every address that is ours: the default sender and each mailbox.
+
+    Read once per request or job (a poll ingests many mails in one).
+    """
+    cached = g.get("_atrium_own_addresses") if has_app_context() else None
+    if cached is not None:
+        return cached
     addresses = {default_sender()[1]}
     addresses.update(
         a.lower() for a in db.session.scalars(db.select(Mailbox.address)) if a
     )
+    if has_app_context():
+        g._atrium_own_addresses = addresses
     return addresses
 
 

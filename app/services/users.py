@@ -8,7 +8,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g, has_app_context
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import InvalidInputError
@@ -32,8 +33,13 @@ class AdminAccount:
 
 def get_system_user() -> AtriumUser:
     """The internal account jobs and CLI commands act as; created on first use."""
+    cached = g.get("_atrium_system_user") if has_app_context() else None
+    if cached is not None and inspect(cached).session is db.session():
+        return cached
     user = db.session.scalar(db.select(AtriumUser).filter_by(username=SYSTEM_USERNAME))
     if user is not None:
+        if has_app_context():
+            g._atrium_system_user = user
         return user
     user = AtriumUser(
         username=SYSTEM_USERNAME,

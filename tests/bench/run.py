@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import re
 import statistics
 import subprocess
 import tempfile
@@ -220,31 +221,45 @@ def _drain_outbox() -> None:
     db.session.commit()
 
 
+#: Runs `flask mail ingest` and reports the process's own peak memory (VmHWM) at
+#: exit. ru_maxrss would not do: Linux carries the forking parent's size (this
+#: big bench process) across exec into the child's figure.
+_PEAK_WRAPPER = """
+import atexit, runpy, sys
+def _report():
+    with open("/proc/self/status") as status:
+        peak = next(l for l in status if l.startswith("VmHWM:")).split()[1]
+    sys.stderr.write(f"ATRIUM-PEAK-KB {peak}\\n")
+atexit.register(_report)
+sys.argv = ["flask", "--app", "run", "mail", "ingest"]
+runpy.run_module("flask", run_name="__main__", alter_sys=True)
+"""
+
+
 def _pipe_ingest(raw: bytes, env: dict[str, str]) -> tuple[float, float]:
     """Run `flask mail ingest` on ``raw``: (seconds, peak resident MB)."""
-    from tests.servers import BASE_DIR, flask_command
+    import sys
+
+    from tests.servers import BASE_DIR
 
     started = time.perf_counter()
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            flask_command("mail", "ingest"),
-            cwd=BASE_DIR,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-        process.stdin.write(raw)
-        process.stdin.close()
-        # wait4, not wait: the child's own rusage, not the sum over all children.
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - started
-        if process.returncode != 0:
-            errors.seek(0)
-            message = errors.read().decode(errors="replace")[-2000:]
-            raise SystemExit(f"flask mail ingest failed: {message}")
-    return seconds, usage.ru_maxrss / 1024  # Linux reports kilobytes
+    process = subprocess.run(
+        [sys.executable, "-c", _PEAK_WRAPPER],
+        cwd=BASE_DIR,
+        env=env,
+        input=raw,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    errors = process.stderr.decode(errors="replace")
+    if process.returncode != 0:
+        raise SystemExit(f"flask mail ingest failed: {errors[-2000:]}")
+    peak = re.search(r"ATRIUM-PEAK-KB (\d+)", errors)
+    if peak is None:
+        raise SystemExit("flask mail ingest did not report its memory")
+    return seconds, int(peak.group(1)) / 1024
 
 
 def _rate_row(name: str, durations: list[float], total: float, queries: str) -> str:

@@ -358,3 +358,17 @@ def test_mail_waits_on_the_server_while_no_ticket_type_is_enabled(dovecot):
     db.session.execute(db.update(ItemType).values(enabled=True))
     db.session.commit()
     assert poll_mailbox(mailbox.id).stored == 1
+
+
+def test_a_mail_over_the_size_limit_is_skipped_without_fetching(
+    dovecot, app, monkeypatch
+):
+    mailbox = make_mailbox(dovecot)
+    dovecot.deliver(SUPPORT, make_mail(1))
+    dovecot.deliver(SUPPORT, make_mail(2, subject="x" * 2000))
+    small = len(make_mail(1)) + 100
+    monkeypatch.setitem(app.config, "MAIL_MAX_MESSAGE_BYTES", small)
+    result = poll_mailbox(mailbox.id)
+    assert (result.stored, result.rejected) == (1, 1)
+    assert count(Item) == 1
+    assert dovecot.count(SUPPORT, unseen_only=True) == 0
