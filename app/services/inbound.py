@@ -106,15 +106,19 @@ def ingest_mail(raw: bytes, *, mailbox: Mailbox | None = None) -> IngestResult:
         )
     except MailRejected as exc:
         return _log_rejection(raw, mailbox, exc.reason)
-    _forget_rejection(raw, parsed, mailbox)
-    # Two tries: a clash on another unique key (two first mails of one new sender
-    # at once) is worth a second go; a clash on our own key is a duplicate.
-    for _attempt in range(2):
+    # A few tries: a clash on another unique key (two first mails of one new
+    # sender at once) is worth another go, and so is a copy refused earlier; a
+    # clash with a stored copy is a duplicate.
+    for _attempt in range(3):
         try:
             result = _store_once(raw, parsed, mailbox)
         except IntegrityError:
             db.session.rollback()
-            if _already_received(raw, parsed, mailbox):
+            earlier = _earlier_copy(raw, parsed, mailbox)
+            if earlier is not None and earlier.status == InboundStatus.REJECTED.value:
+                db.session.delete(earlier)
+                db.session.commit()
+            elif earlier is not None:
                 return IngestResult("duplicate", "already received")
             continue
         except IngestDeferredError as exc:
@@ -128,25 +132,14 @@ def ingest_mail(raw: bytes, *, mailbox: Mailbox | None = None) -> IngestResult:
     return _log_rejection(raw, mailbox, "could not be stored", parsed=parsed)
 
 
-def _forget_rejection(raw: bytes, parsed: ParsedMail, mailbox: Mailbox | None) -> None:
-    """A mail refused before may be delivered again once its cause is fixed."""
-    db.session.execute(
-        db.delete(InboundMail).where(
-            InboundMail.channel_key == _channel_key(mailbox),
-            InboundMail.message_key == _message_key(parsed, raw),
-            InboundMail.status == InboundStatus.REJECTED.value,
-        )
-    )
-    db.session.commit()
-
-
-def _already_received(raw: bytes, parsed: ParsedMail, mailbox: Mailbox | None) -> bool:
-    return bool(
-        db.session.scalar(
-            db.select(InboundMail.id).filter_by(
-                channel_key=_channel_key(mailbox),
-                message_key=_message_key(parsed, raw),
-            )
+def _earlier_copy(
+    raw: bytes, parsed: ParsedMail, mailbox: Mailbox | None
+) -> InboundMail | None:
+    """The ledger row of this mail, if it came before (stored, ignored or refused)."""
+    return db.session.scalar(
+        db.select(InboundMail).filter_by(
+            channel_key=_channel_key(mailbox),
+            message_key=_message_key(parsed, raw),
         )
     )
 
