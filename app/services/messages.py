@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import case, or_, update
 from sqlalchemy.orm import selectinload
 
 from app.errors import ForbiddenError, InvalidInputError
@@ -103,16 +103,20 @@ def add_message(
 def _touch_item(item: Item, message: Message, *, staff_author: bool) -> None:
     """Bump the item's activity without a version change (no edit conflict)."""
     now = message.created_at
+    # Never backwards: concurrent replies may commit in another order than made.
     db.session.execute(
         update(Item)
         .where(Item.id == item.id)
-        .values(updated_at=now)
+        .values(updated_at=case((Item.updated_at < now, now), else_=Item.updated_at))
         .execution_options(synchronize_session=False)
     )
     if staff_author and message.is_public:
         db.session.execute(
             update(Item)
-            .where(Item.id == item.id, Item.first_response_at.is_(None))
+            .where(
+                Item.id == item.id,
+                or_(Item.first_response_at.is_(None), Item.first_response_at > now),
+            )
             .values(first_response_at=now)
             .execution_options(synchronize_session=False)
         )

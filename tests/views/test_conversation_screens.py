@@ -302,3 +302,75 @@ def test_message_api_filters_by_item(client, world, sign_in):
     query = f"(filters:!((col:item_id,opr:eq,value:{world.ticket_a2.id})))"
     rows = client.get(f"/api/v1/message/?q={query}").get_json()["result"]
     assert [r["body_text"] for r in rows] == ["Lamp flickers"]
+
+
+def _post_many(world, count: int) -> None:
+    authors = (world.admin, world.user_a)
+    for n in range(count):
+        message_service.post_message(
+            world.ticket_a.id,
+            authors[n % 2],
+            MessageDraft(
+                body_text=f"message {n}",
+                files=[UploadedFile(f"f{n}.txt", "text/plain", io.BytesIO(b"x"))],
+            ),
+        )
+
+
+@pytest.mark.parametrize("path", ["show", "api"])
+def test_conversation_query_count_does_not_grow(app, client, world, sign_in, path):
+    from tests.views.test_item_screens import _count_queries
+
+    item_id = world.ticket_a.id
+    url = (
+        f"/tickets/show/{item_id}"
+        if path == "show"
+        else f"/api/v1/message/?q=(filters:!((col:item_id,opr:eq,value:{item_id})))"
+    )
+    sign_in(world.admin)
+    _post_many(world, 2)
+    client.get(url)
+    small = _count_queries(app, lambda: client.get(url))
+    _post_many(world, 30)
+    large = _count_queries(app, lambda: client.get(url))
+    assert large <= small + 1, (small, large)
+
+
+def test_fifty_parallel_replies_stay_consistent(app, world):
+    import threading
+
+    from app.models import Item
+
+    barrier = threading.Barrier(5)
+    errors: list[BaseException] = []
+    item_id, admin_id = world.ticket_a.id, world.admin.id
+
+    def reply(worker: int) -> None:
+        with app.app_context():
+            from app.models import AtriumUser
+
+            admin = db.session.get(AtriumUser, admin_id)
+            barrier.wait()
+            try:
+                for n in range(10):
+                    message_service.post_message(
+                        item_id, admin, MessageDraft(body_text=f"{worker}-{n}")
+                    )
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            db.session.remove()
+
+    threads = [threading.Thread(target=reply, args=(w,)) for w in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    messages = db.session.scalars(
+        db.select(Message).where(Message.item_id == item_id)
+    ).all()
+    assert len(messages) == 50
+    item = db.session.get(Item, item_id)
+    assert item.updated_at == max(m.created_at for m in messages)
+    assert item.first_response_at == min(m.created_at for m in messages)
