@@ -54,3 +54,10 @@ def events() -> Callable[..., list[ItemEvent]]:
         return list(db.session.scalars(query.order_by(ItemEvent.id)))
 
     return _events
+
+
+@pytest.fixture
+def sink(app, smtp_sink, monkeypatch):
+    """The session's SMTP sink, with outgoing mail pointed at it."""
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_sink.port)
+    return smtp_sink

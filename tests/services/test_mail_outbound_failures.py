@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
-from app.jobs import EXTENSION_KEY, flush_pending_jobs
+from app.jobs import flush_pending_jobs
 from app.jobs.mail import dispatch_outbox, flush_outbox
 from app.models import JobRun, Message, OutboundEmail
 from app.models.base import utcnow
@@ -20,28 +19,10 @@ from app.services import outbox
 from app.services.outbox import queue_mail, retry_failed, sendable_ids
 from app.services.workflows import create_item_type
 from tests import factories
-from tests.conftest import _empty_tables
-from tests.mailservers import SmtpSink
 from tests.servers import free_port
 
 CUSTOMER = "ivan@aquaterra.ru"
 PASSWORD = "Sm7p-Pa55w0rd-do-not-log"
-
-
-@pytest.fixture(autouse=True)
-def app_context(app) -> Iterator[None]:
-    """tests/mail is Flask-free; the outbox needs the suite's app and database."""
-    with app.app_context():
-        yield
-        _empty_tables()
-        db.session.remove()
-    app.extensions[EXTENSION_KEY].get_connection().flushall()
-
-
-@pytest.fixture
-def sink(app, smtp_sink: SmtpSink, monkeypatch) -> SmtpSink:
-    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_sink.port)
-    return smtp_sink
 
 
 @pytest.fixture

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import imaplib
-from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
 from flask import Flask
 
 from app.extensions import db
-from app.jobs import EXTENSION_KEY
 from app.jobs.mail import poll_mailboxes
 from app.models import InboundMail, Item, JobRun, Mailbox, Message
 from app.services.inbound import ingest_mail
 from app.services.mailboxes import poll_mailbox, prepare_mailbox
 from app.services.secrets import decrypt_secret
 from app.services.workflows import create_item_type
-from tests.conftest import _empty_tables
 from tests.mailservers import DovecotServer, SmtpSink
 
 pytestmark = pytest.mark.slow
@@ -27,14 +24,9 @@ ALICE = "alice@example.com"
 
 
 @pytest.fixture(autouse=True)
-def app_context(app: Flask) -> Iterator[None]:
-    """The app and a clean database, which tests/mail/conftest.py switches off."""
-    with app.app_context():
-        create_item_type("ticket", "Question")
-        yield
-        _empty_tables()
-        db.session.remove()
-    app.extensions[EXTENSION_KEY].get_connection().flushall()
+def question_type():
+    """Mail becomes tickets of the first enabled ticket type."""
+    return create_item_type("ticket", "Question")
 
 
 def make_mail(number: int, *, subject: str = "Printer jam") -> bytes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
@@ -12,7 +11,6 @@ from flask_babel import force_locale
 from jinja2 import Environment
 
 from app.extensions import db
-from app.jobs import EXTENSION_KEY
 from app.jobs.mail import dispatch_outbox, send_outbound_email
 from app.models import (
     Customer,
@@ -36,28 +34,11 @@ from app.services.notifications import reply_marker
 from app.services.outbox import item_thread_id, send_outbound
 from app.services.workflows import create_item_type
 from tests import factories
-from tests.conftest import _empty_tables
 from tests.mailservers import ReceivedMail, SmtpSink
 
 SUPPORT = "support@atrium-desk.com"
 CUSTOMER = "ivan@aquaterra.ru"
 FIRST_ID = "<first@aquaterra.ru>"
-
-
-@pytest.fixture(autouse=True)
-def app_context(app) -> Iterator[None]:
-    """tests/mail is Flask-free; the outbox needs the suite's app and database."""
-    with app.app_context():
-        yield
-        _empty_tables()
-        db.session.remove()
-    app.extensions[EXTENSION_KEY].get_connection().flushall()
-
-
-@pytest.fixture
-def sink(app, smtp_sink: SmtpSink, monkeypatch) -> SmtpSink:
-    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_sink.port)
-    return smtp_sink
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import re
 import time
-from collections.abc import Iterator
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,7 +13,6 @@ import pytest
 from flask import Flask
 
 from app.extensions import db
-from app.jobs import EXTENSION_KEY
 from app.models import (
     Attachment,
     Customer,
@@ -27,7 +25,6 @@ from app.services.inbound import IngestResult, ingest_mail
 from app.services.settings import MAIL_AUTO_REPLY_CAP, get_setting, set_setting
 from app.services.storage import blob_path, storage_root
 from app.services.workflows import create_item_type
-from tests.conftest import _empty_tables
 
 MB = 1024 * 1024
 #: Every hostile mail must be dealt with in less than this (SECURITY.md D 40).
@@ -36,14 +33,9 @@ HEAD = b"From: Eve <eve@hostile.example>\r\nTo: support@atrium-desk.com\r\n"
 
 
 @pytest.fixture(autouse=True)
-def app_context(app: Flask) -> Iterator[None]:
-    """The app and a clean database, which tests/mail/conftest.py switches off."""
-    with app.app_context():
-        create_item_type("ticket", "Question")
-        yield
-        _empty_tables()
-        db.session.remove()
-    app.extensions[EXTENSION_KEY].get_connection().flushall()
+def question_type():
+    """Mail becomes tickets of the first enabled ticket type."""
+    return create_item_type("ticket", "Question")
 
 
 def ingest(raw: bytes, **options) -> IngestResult:
