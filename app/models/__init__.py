@@ -1,5 +1,6 @@
 """Every model module, imported so that Alembic and FAB see the whole schema."""
 
+from app.models.calendars import WEEKDAYS, BusinessCalendar
 from app.models.conversations import Attachment, Message, MessageKind
 from app.models.items import (
     NUMBER_PREFIX,
@@ -36,6 +37,8 @@ from app.models.workflows import (
 )
 
 __all__ = [
+    "WEEKDAYS",
+    "BusinessCalendar",
     "NUMBER_PREFIX",
     "RESOLVED_CATEGORIES",
     "AtriumUser",

@@ -29,7 +29,15 @@ def _add(appbuilder: AppBuilder, view, name: str, label, icon: str, menu) -> Non
 def register_views(appbuilder: AppBuilder) -> None:
     """Register every view, menu entry and blueprint of Atrium."""
     from app.services.custom_fields import filterable_fields
-    from app.views import configuration, directory, items, mail, planning, trees
+    from app.views import (
+        calendars,
+        configuration,
+        directory,
+        items,
+        mail,
+        planning,
+        trees,
+    )
     from app.views.api import register_apis
     from app.views.conversations import ConversationView
     from app.views.custom_fields import ItemCustomFieldsView
@@ -94,6 +102,14 @@ def register_views(appbuilder: AppBuilder) -> None:
         ),
     ]
     config += mail.CONFIGURATION_VIEWS
+    config.append(
+        (
+            calendars.BusinessCalendarModelView,
+            "Business calendars",
+            _l("Business calendars"),
+            "fa-calendar",
+        )
+    )
     for view, name, label, icon in config:
         _add(appbuilder, view, name, label, icon, CONFIGURATION)
     for view, name, label, icon in mail.TOOLS_VIEWS:
