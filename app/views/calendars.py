@@ -25,10 +25,14 @@ DAY_LABELS = {
 HOURS_HINT = _l("For example 09:00-12:00, 13:00-17:00; empty for a day off")
 
 
-def _form_fields() -> dict:
+def _form_fields(*, office_hours: bool = False) -> dict:
+    """Form fields; a new calendar starts with 09:00-17:00 on weekdays."""
     fields = {
         f"hours_{day}": StringField(
-            DAY_LABELS[day], widget=BS3TextFieldWidget(), description=HOURS_HINT
+            DAY_LABELS[day],
+            widget=BS3TextFieldWidget(),
+            description=HOURS_HINT,
+            default="09:00-17:00" if office_hours and day not in ("sat", "sun") else "",
         )
         for day in WEEKDAYS
     }
@@ -62,6 +66,6 @@ class BusinessCalendarModelView(ServicePrepared, AtriumModelView):
         "is_default": _l("Default calendar"),
         **{f"hours_{day}": label for day, label in DAY_LABELS.items()},
     }
-    add_form_extra_fields = _form_fields()
+    add_form_extra_fields = _form_fields(office_hours=True)
     edit_form_extra_fields = _form_fields()
     prepare = staticmethod(calendar_service.prepare_calendar)

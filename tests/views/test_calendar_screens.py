@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from app.models import BusinessCalendar
+from app.models import WEEKDAYS, BusinessCalendar
 
 
 def _form(**changes):
-    data = {
+    """Every field, as a browser sends the form."""
+    data = {f"hours_{day}": "" for day in WEEKDAYS}
+    data |= {
         "name": "Oslo office",
         "timezone": "Europe/Oslo",
         "hours_mon": "09:00-12:00, 13:00-17:00",
         "hours_tue": "09:00-17:00",
-        "hours_sat": "",
         "holidays_text": "2026-12-25 Christmas\n2026-12-26",
     }
     data.update(changes)
@@ -60,3 +61,9 @@ def test_only_admins_edit_calendars(client, login, role):
     assert response.status_code in (302, 403)
     client.post("/businesscalendarmodelview/add", data=_form())
     assert db.session.scalar(db.select(db.func.count(BusinessCalendar.id))) == 0
+
+
+def test_a_new_calendar_starts_with_office_hours(client, login):
+    login("Admin")
+    page = client.get("/businesscalendarmodelview/add").get_data(as_text=True)
+    assert page.count('value="09:00-17:00"') == 5
