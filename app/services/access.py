@@ -222,24 +222,16 @@ def message_scope(user: object | None = None) -> ColumnElement[bool]:
 def get_visible_attachment(
     attachment_id: int, user: object | None = None
 ) -> Attachment:
-    """The attachment if ``user`` may see its item (and message); else NotFoundError."""
+    """The attachment if ``user`` may see it (attachment_scope); else NotFoundError."""
     try:
         attachment_id = int(attachment_id)
     except (TypeError, ValueError):
         raise NotFoundError() from None
-    query = (
-        db.select(Attachment)
-        .join(Item, Item.id == Attachment.item_id)
-        .where(Attachment.id == attachment_id, item_scope(user))
-    )
-    if not is_staff(user):
-        query = query.outerjoin(Message, Message.id == Attachment.message_id).where(
-            or_(
-                Attachment.message_id.is_(None),
-                Message.kind == MessageKind.PUBLIC.value,
-            )
+    attachment = db.session.scalar(
+        db.select(Attachment).where(
+            Attachment.id == attachment_id, attachment_scope(user)
         )
-    attachment = db.session.scalar(query)
+    )
     if attachment is None:
         raise NotFoundError()
     return attachment

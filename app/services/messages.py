@@ -21,7 +21,12 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import notifications
-from app.services.access import customer_of, get_visible_item, is_staff
+from app.services.access import (
+    customer_of,
+    get_visible_item,
+    is_staff,
+    message_scope,
+)
 from app.services.attachments import (
     UploadedFile,
     check_upload_count,
@@ -145,9 +150,7 @@ def post_message(
 
 def visible_messages(item: Item, actor: AtriumUser | None) -> list[Message]:
     """The conversation of an item as ``actor`` may read it, oldest first."""
-    query = db.select(Message).where(Message.item_id == item.id)
-    if not is_staff(actor):
-        query = query.where(Message.kind == MessageKind.PUBLIC.value)
+    query = db.select(Message).where(Message.item_id == item.id, message_scope(actor))
     return list(
         db.session.scalars(
             query.options(
