@@ -200,8 +200,9 @@ def mail_ingest(mailbox_name: str | None) -> None:
     from app.jobs.mail import dispatch_outbox
     from app.services.inbound import ingest_mail
     from app.services.mailboxes import find_mailbox
+    from app.services.users import act_as_system_user
 
-    _act_as_system()
+    act_as_system_user()
     try:
         mailbox = find_mailbox(mailbox_name) if mailbox_name else None
     except NotFoundError:
@@ -233,8 +234,9 @@ def mail_poll(mailbox_name: str | None) -> None:
     from app.errors import NotFoundError
     from app.jobs.mail import dispatch_outbox
     from app.services.mailboxes import enabled_mailbox_ids, find_mailbox, poll_mailbox
+    from app.services.users import act_as_system_user
 
-    _act_as_system()
+    act_as_system_user()
     try:
         ids = [find_mailbox(mailbox_name).id] if mailbox_name else enabled_mailbox_ids()
     except NotFoundError:
@@ -252,14 +254,6 @@ def mail_poll(mailbox_name: str | None) -> None:
     dispatch_outbox()
     if failed:
         sys.exit(1)
-
-
-def _act_as_system() -> None:
-    from flask import g
-
-    from app.services.users import get_system_user
-
-    g.user = get_system_user()
 
 
 def _configure_logging() -> None:

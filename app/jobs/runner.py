@@ -9,11 +9,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app
 
 from app.extensions import db
 from app.models import JobRun, JobStatus
 from app.models.base import utcnow
+from app.services.users import act_as_system_user
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def execute_job_run(run_id: int) -> Any:
         _mark_started(run)
         token = current_job_run_id.set(run_id)
         try:
-            _act_as_system_user()
+            act_as_system_user()
             result = func(*run.args, **run.kwargs)
         except Exception as exc:
             logger.exception("Job %s (%s) failed", run.job_id, run.func)
@@ -77,12 +78,6 @@ def _dispose_engine_after_fork() -> None:
     if _engine_pid.get("pid") not in (None, pid):
         db.engine.dispose(close=False)
     _engine_pid["pid"] = pid
-
-
-def _act_as_system_user() -> None:
-    from app.services.users import get_system_user
-
-    g.user = get_system_user()
 
 
 def _mark_started(run: JobRun) -> None:

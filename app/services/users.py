@@ -60,6 +60,12 @@ def get_system_user() -> AtriumUser:
     return user
 
 
+def act_as_system_user() -> AtriumUser:
+    """Make the system account the acting user (g.user) of a job or CLI command."""
+    g.user = get_system_user()
+    return g.user
+
+
 def set_user_language(user_id: int, language: str) -> None:
     """Remember ``language`` as the user's UI and e-mail language."""
     if language not in current_app.config["LANGUAGES"]:

@@ -245,6 +245,11 @@ class ItemRestApi(AtriumRestApi):
         return item
 
 
+def named_schema(name: str, base: type[Schema]) -> Schema:
+    """A schema instance of its own class: OpenAPI names components by class."""
+    return type(name, (base,), {})()
+
+
 def _item_schemas(prefix: str) -> dict[str, Schema]:
     """Schema instances of classes named per resource (OpenAPI needs unique names)."""
     bases = {
@@ -254,7 +259,7 @@ def _item_schemas(prefix: str) -> dict[str, Schema]:
         "show_model_schema": ItemShowSchema,
     }
     return {
-        attr: type(f"{prefix}{base.__name__.removeprefix('Item')}", (base,), {})()
+        attr: named_schema(f"{prefix}{base.__name__.removeprefix('Item')}", base)
         for attr, base in bases.items()
     }
 

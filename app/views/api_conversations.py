@@ -14,7 +14,7 @@ from app.jobs.mail import dispatch_outbox
 from app.models import Attachment, Message, MessageKind
 from app.services import messages as message_service
 from app.services.access import attachment_scope, get_visible_attachment, message_scope
-from app.views.api import AtriumRestApi, domain_error_response
+from app.views.api import AtriumRestApi, domain_error_response, named_schema
 from app.views.conversations import send_attachment, uploads_from
 from app.views.datamodel import EagerInterface
 from app.views.filters import FilterByAccess
@@ -74,11 +74,6 @@ class AttachmentCreateSchema(Schema):
     item_id = fields.Integer(required=True, validate=Range(min=1))
 
 
-def _named(name: str, base: type[Schema]) -> Schema:
-    """A schema instance of its own class: OpenAPI names components by class."""
-    return type(name, (base,), {})()
-
-
 def _load_message() -> dict[str, Any]:
     if request.mimetype == "multipart/form-data":
         return MessageFormSchema().load(request.form.to_dict())
@@ -102,8 +97,8 @@ class MessageRestApi(AtriumRestApi):
     order_columns = ["id", "created_at"]
     base_order = ("id", "asc")
     base_filters = [["id", FilterByAccess, lambda: message_scope]]
-    list_model_schema = _named("MessageList", MessageSchema)
-    show_model_schema = _named("MessageShow", MessageSchema)
+    list_model_schema = named_schema("MessageList", MessageSchema)
+    show_model_schema = named_schema("MessageShow", MessageSchema)
     add_model_schema = MessageCreateSchema()
 
     def post_headless(self):
@@ -138,8 +133,8 @@ class AttachmentRestApi(AtriumRestApi):
     order_columns = ["id", "filename", "size", "created_at"]
     base_order = ("id", "asc")
     base_filters = [["id", FilterByAccess, lambda: attachment_scope]]
-    list_model_schema = _named("AttachmentList", AttachmentSchema)
-    show_model_schema = _named("AttachmentShow", AttachmentSchema)
+    list_model_schema = named_schema("AttachmentList", AttachmentSchema)
+    show_model_schema = named_schema("AttachmentShow", AttachmentSchema)
     add_model_schema = AttachmentCreateSchema()
 
     def post_headless(self):

@@ -70,3 +70,8 @@ class ServicePrepared:
 
     def pre_update(self, item: Any) -> None:
         type(self).prepare(item)
+
+
+def selected_rows(rows: Any) -> list[Any]:
+    """An @action's argument as a list: FAB passes one row or a list of rows."""
+    return rows if isinstance(rows, list) else [rows]

@@ -24,7 +24,7 @@ from app.models import (
 )
 from app.services import items as item_service
 from app.services.access import item_scope
-from app.views.base import AtriumModelView
+from app.views.base import AtriumModelView, selected_rows
 from app.views.conversations import conversation_context
 from app.views.custom_fields import custom_field_scope
 from app.views.datamodel import EagerInterface
@@ -335,7 +335,7 @@ class ItemModelView(AtriumModelView):
 
     @action("archive", _l("Archive"), _l("Archive the selected items?"), "fa-archive")
     def archive(self, items):
-        selected = items if isinstance(items, list) else [items]
+        selected = selected_rows(items)
         item_service.archive_items([item.id for item in selected], g.user)
         return redirect(self.get_redirect())
 

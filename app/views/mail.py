@@ -37,7 +37,7 @@ from app.services import email_templates as template_service
 from app.services import mailboxes as mailbox_service
 from app.services import outbox as outbox_service
 from app.services import settings as setting_service
-from app.views.base import AtriumModelView, ServicePrepared
+from app.views.base import AtriumModelView, ServicePrepared, selected_rows
 from app.views.widgets import text_area
 
 PROTOCOL_CHOICES = [
@@ -252,7 +252,7 @@ class EmailTemplateModelView(AtriumModelView):
         "fa-undo",
     )
     def restore(self, templates):
-        selected = templates if isinstance(templates, list) else [templates]
+        selected = selected_rows(templates)
         for template in selected:
             template_service.restore_default(template.id)
         flash(_("Default text restored."), "success")
@@ -288,7 +288,7 @@ class OutboundEmailModelView(AtriumModelView):
 
     @action("resend", _l("Send again"), "", "fa-paper-plane")
     def resend(self, rows):
-        selected = rows if isinstance(rows, list) else [rows]
+        selected = selected_rows(rows)
         for row in selected:
             try:
                 outbox_service.retry_failed(row.id)
