@@ -44,3 +44,21 @@ class ConflictError(DomainError):
 
     status_code = 409
     message = _l("Someone else changed this in the meantime. Reload and try again.")
+
+
+class FileTooLargeError(DomainError):
+    """An upload is bigger than the configured limit."""
+
+    status_code = 413
+    message = _l("The file is too large.")
+
+
+class SecretUnreadableError(DomainError):
+    """A stored secret was encrypted with another SECRET_KEY."""
+
+    status_code = 409
+    message = _l("The stored password cannot be read any more; enter it again.")
+
+
+class IngestDeferredError(DomainError):
+    """The desk cannot take mail right now (for example, no ticket type enabled)."""

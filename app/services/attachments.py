@@ -12,10 +12,10 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app.errors import InvalidInputError
+from app.errors import FileTooLargeError, InvalidInputError
 from app.extensions import db
 from app.models import AtriumUser, Attachment, Item, Message
-from app.services.storage import FileTooLargeError, blob_path, store_blob
+from app.services.storage import blob_path, store_blob
 
 #: Types a browser may show in the page; everything else is downloaded.
 INLINE_SIGNATURES: dict[str, tuple[bytes, ...]] = {

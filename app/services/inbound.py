@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import DomainError
+from app.errors import DomainError, IngestDeferredError
 from app.extensions import db
 from app.mail.compose import find_item_numbers
 from app.mail.loops import automatic_reason
@@ -73,10 +73,6 @@ class IngestResult:
 
 #: A mail we cannot take yet (our configuration, not the mail, is at fault).
 DEFERRED = "deferred"
-
-
-class IngestDeferredError(DomainError):
-    """The desk cannot take mail right now (for example, no ticket type enabled)."""
 
 
 @dataclass

@@ -7,16 +7,8 @@ import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
-from app.errors import DomainError
-
-
-class SecretUnreadableError(DomainError):
-    """A stored secret was encrypted with another SECRET_KEY."""
-
-    status_code = 409
-    message = _l("The stored password cannot be read any more; enter it again.")
+from app.errors import SecretUnreadableError
 
 
 def _fernet() -> Fernet:

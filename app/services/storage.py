@@ -10,19 +10,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
-from app.errors import DomainError
+from app.errors import FileTooLargeError
 
 CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-class FileTooLargeError(DomainError):
-    """An upload is bigger than the configured limit."""
-
-    status_code = 413
-    message = _l("The file is too large.")
 
 
 def storage_root() -> Path:

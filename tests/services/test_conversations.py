@@ -6,7 +6,12 @@ import io
 
 import pytest
 
-from app.errors import ForbiddenError, InvalidInputError, NotFoundError
+from app.errors import (
+    FileTooLargeError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
 from app.extensions import db
 from app.models import Attachment, Item, MessageKind, OutboundEmail
 from app.services import items as item_service
@@ -14,7 +19,7 @@ from app.services import messages as message_service
 from app.services.access import get_visible_attachment
 from app.services.attachments import UploadedFile, clean_filename
 from app.services.messages import MessageDraft
-from app.services.storage import FileTooLargeError, blob_path
+from app.services.storage import blob_path
 from tests import factories
 
 
