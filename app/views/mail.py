@@ -98,6 +98,39 @@ MAIL_LABELS = {
 }
 
 
+#: Why a mail was refused or marked automatic, as stored (English) -> as shown.
+MAIL_REASON_LABELS = {
+    "message is empty": _l("The message is empty."),
+    "message has no From, Subject, Message-ID or Date header": _l(
+        "The message has no From, Subject, Message-ID or Date header."
+    ),
+    "message structure could not be parsed": _l(
+        "The message's structure could not be read."
+    ),
+    "the mail has no sender address": _l("The mail has no sender address."),
+    "the sender's account is disabled": _l("The sender's account is disabled."),
+    "the sender address is not valid": _l("The sender address is not valid."),
+    "our own mail came back": _l("Our own mail came back."),
+    "could not be stored": _l("The mail could not be stored."),
+    "no ticket type is enabled": _l("No ticket type is enabled."),
+    "daily limit of automatic mails to this address reached": _l(
+        "The daily limit of automatic mails to this address was reached."
+    ),
+    "auto-submitted": _l("Auto-Submitted header"),
+    "precedence": _l("Precedence: bulk, junk, list or auto_reply"),
+    "x-loop": _l("Our own X-Loop header"),
+    "empty-return-path": _l("Empty Return-Path (a bounce)"),
+    "mailer-daemon": _l("Sent by a mail system (mailer-daemon, no-reply)"),
+    "auto-reply-header": _l("Auto-reply header"),
+    "list": _l("Mailing list"),
+}
+
+
+def mail_reason(reason: str) -> str:
+    """A stored reason in the reader's language (unknown ones as they are)."""
+    return str(MAIL_REASON_LABELS.get(reason, reason)) if reason else ""
+
+
 def mail_status(status: str) -> Markup:
     """A translated badge for an outbox or inbound status."""
     return Markup('<span class="atrium-status atrium-status-{0}">{1}</span>').format(
@@ -168,6 +201,7 @@ class MailboxModelView(ServicePrepared, AtriumModelView):
     edit_columns = add_columns
     search_columns = ["name", "address", "enabled"]
     label_columns = MAIL_LABELS
+    formatters_columns = {"last_error": mail_reason}
     add_form_extra_fields = {
         "protocol": SelectField(
             _l("Protocol"), choices=PROTOCOL_CHOICES, widget=Select2Widget()
@@ -284,7 +318,11 @@ class OutboundEmailModelView(AtriumModelView):
     order_columns = ["created_at"]
     base_order = ("id", "desc")
     label_columns = MAIL_LABELS
-    formatters_columns = {"status": mail_status, "event": event_label}
+    formatters_columns = {
+        "status": mail_status,
+        "event": event_label,
+        "last_error": mail_reason,
+    }
 
     @action("resend", _l("Send again"), "", "fa-paper-plane")
     def resend(self, rows):
@@ -322,7 +360,11 @@ class InboundMailModelView(AtriumModelView):
     order_columns = ["received_at"]
     base_order = ("id", "desc")
     label_columns = MAIL_LABELS
-    formatters_columns = {"status": mail_status}
+    formatters_columns = {
+        "status": mail_status,
+        "reason": mail_reason,
+        "automatic_reason": mail_reason,
+    }
 
 
 class MailSettingsForm(DynamicForm):

@@ -215,3 +215,19 @@ def test_job_names_are_shown_translated(app):
     assert job_label(("app.jobs.mail.poll_mailbox", "Nightly import", [])) == (
         "Nightly import"
     )
+
+
+def test_stored_mail_reasons_are_shown_translated(app):
+    from flask_babel import force_locale
+
+    from app.views.mail import mail_reason
+
+    with force_locale("ru"):
+        assert mail_reason("the mail has no sender address") == (
+            "В письме нет адреса отправителя."
+        )
+        assert mail_reason("x-loop") != "x-loop"
+        assert mail_reason("message is larger than 5 bytes") == (
+            "message is larger than 5 bytes"
+        )
+    assert mail_reason("") == ""
