@@ -1,5 +1,6 @@
 """Every model module, imported so that Alembic and FAB see the whole schema."""
 
+from app.models.automation import AutomationRule, AutomationRun, RuleObject, Trigger
 from app.models.calendars import WEEKDAYS, BusinessCalendar
 from app.models.conversations import Attachment, Message, MessageKind
 from app.models.items import (
@@ -26,6 +27,7 @@ from app.models.mail import (
 from app.models.organizations import Customer, Organization, OrganizationDomain
 from app.models.projects import Portfolio, Project
 from app.models.settings import Setting
+from app.models.sla import SlaPolicy
 from app.models.teams import Team, team_member
 from app.models.users import AtriumUser
 from app.models.workflows import (
@@ -42,6 +44,8 @@ __all__ = [
     "NUMBER_PREFIX",
     "RESOLVED_CATEGORIES",
     "AtriumUser",
+    "AutomationRule",
+    "AutomationRun",
     "Attachment",
     "Channel",
     "CustomField",
@@ -67,10 +71,13 @@ __all__ = [
     "OutboundStatus",
     "Portfolio",
     "Project",
+    "RuleObject",
     "Setting",
+    "SlaPolicy",
     "Status",
     "StatusCategory",
     "Team",
+    "Trigger",
     "item_customer_follower",
     "item_follower",
     "team_member",

@@ -72,6 +72,12 @@ class Item(Model):
         Index("ix_item_project_id", "project_id", "id"),
         Index("ix_item_requester_id", "requester_id", "id"),
         Index("ix_item_updated_at", "updated_at"),
+        # Time-based automation rules: "N hours since the last update in status S".
+        Index("ix_item_status_updated", "status_id", "updated_at"),
+        # The SLA scan reads only the items whose next warning or breach is due.
+        Index("ix_item_sla_next_check", "sla_next_check_at"),
+        Index("ix_item_sla_resolution_due", "sla_resolution_due"),
+        Index("ix_item_sla_first_response_due", "sla_first_response_due"),
         # Substring search on titles: a trigram GIN index on PostgreSQL.
         Index(
             "ix_item_title_trgm",
@@ -128,6 +134,25 @@ class Item(Model):
     sla_resolution_breached: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False
     )
+    #: The SLA policy the item runs on; pinned when a rule applied it explicitly.
+    sla_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sla_policy.id", ondelete="SET NULL"), nullable=True
+    )
+    sla_policy_pinned: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False
+    )
+    #: When the SLA clock stopped (waiting on the customer, or resolved).
+    sla_paused_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: Business seconds the clock has been stopped so far.
+    sla_paused_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: The earliest pending warning or breach; NULL when the clock is not running.
+    sla_next_check_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    sla_first_response_warned: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False
+    )
+    sla_resolution_warned: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False
+    )
     first_response_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -155,6 +180,7 @@ class Item(Model):
     parent = relationship("Item", remote_side=[id])
     assignee = relationship("AtriumUser", foreign_keys=[assignee_id])
     team = relationship("Team")
+    sla_policy = relationship("SlaPolicy")
     mailbox = relationship("Mailbox")
     created_by = relationship("AtriumUser", foreign_keys=[created_by_id])
     followers = relationship("AtriumUser", secondary=item_follower)

@@ -22,7 +22,7 @@ class Team(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    #: Position of the next agent for round-robin assignment.
+    #: Id of the member round-robin assignment gave the last item to (0: none yet).
     round_robin_cursor: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     members = relationship("AtriumUser", secondary=team_member, lazy="selectin")

@@ -31,3 +31,7 @@ class AtriumUser(User):
     notify_status: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default="1", nullable=False
     )
+    #: Unavailable agents (away, on leave) are skipped by automatic assignment.
+    available: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default="1", nullable=False
+    )

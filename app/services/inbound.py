@@ -30,7 +30,7 @@ from app.models import (
     MessageKind,
     OutboundEmail,
 )
-from app.services import notifications, outbox
+from app.services import automation, notifications, outbox, sla
 from app.services.access import is_staff
 from app.services.attachments import UploadedFile
 from app.services.items import prepare_new_item
@@ -59,6 +59,8 @@ class IngestResult:
     reason: str = ""
     item_id: int | None = None
     message_id: int | None = None
+    #: Whether the mail opened a new item (rather than joining one).
+    created: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -124,6 +126,9 @@ def ingest_mail(raw: bytes, *, mailbox: Mailbox | None = None) -> IngestResult:
         except DomainError as exc:
             db.session.rollback()
             return _log_rejection(raw, mailbox, str(exc.message), parsed=parsed)
+        automation.mail_stored(
+            result.item_id, result.message_id, created=result.created
+        )
         return result
     return _log_rejection(raw, mailbox, "could not be stored", parsed=parsed)
 
@@ -208,11 +213,12 @@ def _process(parsed: ParsedMail, ledger: InboundMail, mailbox: Mailbox | None):
     ledger.item_id, ledger.message_id = item.id, message.id
     db.session.flush()
     if created:
+        sla.refresh_item(item.id, rematch=True)
         notifications.item_created(
             item, actor=sender.user, automatic_inbound=bool(reason)
         )
     notifications.message_added(message, actor=sender.user)
-    return IngestResult(ledger.status, reason or "", item.id, message.id)
+    return IngestResult(ledger.status, reason or "", item.id, message.id, created)
 
 
 def _is_our_own(parsed: ParsedMail) -> bool:

@@ -23,7 +23,7 @@ from app.models import (
     Status,
 )
 from app.models.base import utcnow
-from app.services import item_fields, notifications
+from app.services import automation, item_fields, notifications, sla
 from app.services.access import customer_of, get_visible_item, is_staff
 from app.services.workflows import default_status
 
@@ -209,13 +209,17 @@ def create_item(actor: AtriumUser | None, *, kind: str, **fields: Any) -> Item:
 
 
 def after_save(item: Item, actor: AtriumUser | None, *, created: bool) -> None:
-    """Once a new or edited item is committed: queue the mails it calls for."""
+    """Once a new or edited item is committed: mails, SLA clock, automation rules."""
+    changes, item.recorded_changes = item.recorded_changes, {}
+    if not created and not changes:
+        return
     if created:
         notifications.item_created(item, actor=actor)
-    elif item.recorded_changes:
-        notifications.item_changed(item, item.recorded_changes, actor=actor)
-        item.recorded_changes = {}
+    else:
+        notifications.item_changed(item, changes, actor=actor)
+    sla.refresh_item(item.id, rematch=created or bool(sla.MATCH_COLUMNS & set(changes)))
     db.session.commit()
+    automation.item_saved(item, created=created, changes=changes)
 
 
 def _old_row(item: Item) -> dict[str, Any]:

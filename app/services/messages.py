@@ -20,7 +20,7 @@ from app.models import (
     MessageKind,
 )
 from app.models.base import utcnow
-from app.services import notifications
+from app.services import automation, notifications, sla
 from app.services.access import (
     customer_of,
     get_visible_item,
@@ -102,6 +102,8 @@ def add_message(
     for upload in draft.files:
         store_attachment(item, upload, actor=author_user, message=message)
     _touch_item(item, message, staff_author=is_staff(author_user))
+    if message.is_public and is_staff(author_user):
+        sla.refresh_item(item.id)
     return message
 
 
@@ -145,6 +147,7 @@ def post_message(
         message = add_message(item, draft, author_user=None, author_customer=customer)
     notifications.message_added(message, actor=actor)
     db.session.commit()
+    automation.message_added(message)
     return message
 
 
