@@ -75,6 +75,10 @@ class AutomationRule(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime, nullable=False, default=utcnow
     )
+    #: Time-based rules: the (updated_at, id) of the last item already looked at,
+    #: so each periodic run reads only items that crossed the threshold since.
+    time_cursor_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    time_cursor_id: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     def __str__(self) -> str:
         return self.name

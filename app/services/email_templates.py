@@ -180,6 +180,27 @@ def render_email(event: str, language: str, context: dict[str, Any]) -> tuple[st
         return _render_pair(*default_template(event, language), context, strict=False)
 
 
+def render_text(source: str, context: dict[str, Any]) -> str:
+    """Render an admin's short text (an automatic note or reply) in the sandbox."""
+    try:
+        text = _compiled(source, False).render(context)
+    except (TemplateError, SecurityError, TypeError, ValueError, OverflowError):
+        current_app.logger.warning("Automation text failed to render; used as is")
+        return source
+    return text[:MAX_OUTPUT]
+
+
+def check_text(source: str, *, field: str) -> None:
+    """Refuse a text template that cannot be rendered with sample values."""
+    try:
+        _compiled(source, True).render(sample_context("en"))
+    except (TemplateError, SecurityError, TypeError, ValueError, OverflowError) as exc:
+        raise InvalidInputError(
+            _l("The text cannot be rendered: %(error)s", error=str(exc)[:200]),
+            field=field,
+        ) from None
+
+
 def check_template(template: EmailTemplate) -> None:
     """Validate an edited template by rendering it with sample values."""
     if template.event not in {e.value for e in EmailEvent}:

@@ -25,7 +25,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import automation, item_fields, notifications, sla
 from app.services.access import customer_of, get_visible_item, is_staff
-from app.services.workflows import default_status
+from app.services.workflows import default_status, enabled_types, status_in_category
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -396,6 +396,37 @@ def archive_item(
 ) -> Item:
     """Hide an item from default views (or bring it back)."""
     return update_item(item_id, actor, {"archived": archived})
+
+
+def convert_item(
+    item_id: int, actor: AtriumUser | None, *, item_type_id: int | None = None
+) -> Item:
+    """Turn a ticket into a task (or back), keeping its id, conversation and files.
+
+    The new type defaults to the first enabled one of the other kind; the status
+    becomes the new workflow's first status in the same category.
+    """
+    item = get_visible_item(item_id, actor)
+    if not is_staff(actor):
+        raise ForbiddenError()
+    target = ItemKind.TASK.value if item.kind == ItemKind.TICKET.value else "ticket"
+    if item_type_id is None:
+        types = enabled_types(target)
+        if not types:
+            raise InvalidInputError(
+                _l("There is no enabled type to convert to."), field="item_type"
+            )
+        item_type_id = types[0].id
+    old_number, old_category = item.number, item.status.category
+    item.kind = target
+    item.item_type_id = item_type_id
+    status = status_in_category(item_type_id, old_category)
+    item.status_id = status.id if status is not None else None
+    record_edit(item, actor)
+    _record(item, actor, "converted", old=old_number, new=item.number)
+    _commit_or_conflict()
+    after_save(item, actor, created=False)
+    return item
 
 
 def follow_item(item_id: int, actor: AtriumUser, *, user_id: int | None = None) -> Item:

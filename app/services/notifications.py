@@ -241,3 +241,22 @@ def item_changed(
     was_resolved = before is not None and before.is_resolved
     if item.status.is_resolved and not was_resolved and item.requester is not None:
         _send(EmailEvent.RESOLVED, item.requester, item, staff=False)
+
+
+def send_template(event: str, person: Any, item: Item, *, staff: bool) -> None:
+    """Mail template ``event`` about ``item`` to one person (an automation action).
+
+    ``person`` is a user, a customer, or anything with ``email``, ``name`` and
+    ``language``; customers and plain addresses get the customer version.
+    """
+    if _is_muted() or not getattr(person, "email", None):
+        return
+    _send(EmailEvent(event), person, item, staff=staff)
+
+
+def satisfaction_survey(item: Item) -> bool:
+    """Ask the requester to rate the resolution; False when there is no requester."""
+    if _is_muted() or item.requester is None:
+        return False
+    _send(EmailEvent.SATISFACTION, item.requester, item, staff=False)
+    return True

@@ -124,6 +124,16 @@ def default_status(item_type_id: int) -> Status:
     return status
 
 
+def status_in_category(item_type_id: int, category: str) -> Status | None:
+    """The first status of the type's workflow in ``category``, if it has one."""
+    return db.session.scalar(
+        db.select(Status)
+        .where(Status.item_type_id == item_type_id, Status.category == category)
+        .order_by(Status.is_default.desc(), Status.position)
+        .limit(1)
+    )
+
+
 def enabled_types(kind: str) -> list[ItemType]:
     """Enabled types of ``kind`` in their configured order."""
     return list(

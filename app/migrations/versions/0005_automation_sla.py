@@ -32,6 +32,8 @@ def upgrade():
     sa.Column('stop_processing', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('time_cursor_at', sa.DateTime(), nullable=True),
+    sa.Column('time_cursor_id', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('automation_rule', schema=None) as batch_op:

@@ -1,0 +1,205 @@
+"""Evaluating a rule's conditions against an item or a project (pure, no writes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.extensions import db
+from app.models import Item, Message, MessageKind, Project
+from app.services.automation.catalog import CUSTOM_PREFIX
+
+
+@dataclass
+class Subject:
+    """What a rule looks at: an item or a project, plus the event's message text."""
+
+    item: Item | None = None
+    project: Project | None = None
+    message_text: str | None = None
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def value(self, key: str) -> Any:
+        """The current value of condition field ``key`` (None when unset)."""
+        if key not in self._cache:
+            self._cache[key] = (
+                self._item_value(key)
+                if self.item is not None
+                else self._project_value(key)
+            )
+        return self._cache[key]
+
+    def _project_value(self, key: str) -> Any:
+        project = self.project
+        return {
+            "organization": project.organization_id,
+            "name": project.name,
+            "portfolio": project.portfolio_id,
+            "archived": project.archived,
+        }.get(key)
+
+    def _item_value(self, key: str) -> Any:
+        item = self.item
+        if key.startswith(CUSTOM_PREFIX):
+            return _custom_value(item, key)
+        if key == "requester_domain":
+            email = item.requester.email if item.requester is not None else ""
+            return email.rpartition("@")[2] or None
+        if key == "status_category":
+            return item.status.category if item.status is not None else None
+        if key == "message_text":
+            return self._message_text()
+        column = {
+            "organization": "organization_id",
+            "item_type": "item_type_id",
+            "status": "status_id",
+            "assignee": "assignee_id",
+            "team": "team_id",
+            "project": "project_id",
+        }.get(key, key)
+        return getattr(item, column, None)
+
+    def _message_text(self) -> str:
+        if self.message_text is not None:
+            return self.message_text
+        first = db.session.scalar(
+            db.select(Message.body_text)
+            .where(
+                Message.item_id == self.item.id,
+                Message.kind == MessageKind.PUBLIC.value,
+            )
+            .order_by(Message.id)
+            .limit(1)
+        )
+        return "\n".join(part for part in (self.item.description, first) if part)
+
+
+def _custom_value(item: Item, key: str) -> Any:
+    number = key[len(CUSTOM_PREFIX) :]
+    for value in item.custom_values:
+        if str(value.field_id) == number:
+            if value.value_number is not None:
+                return float(value.value_number)
+            if value.value_date is not None:
+                return value.value_date.isoformat()
+            return value.value_text
+    return None
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    """One condition row and how it came out."""
+
+    field: str
+    op: str
+    value: Any
+    actual: Any
+    matched: bool
+
+
+def _is_set(actual: Any) -> bool:
+    return actual is not None and actual != ""
+
+
+def _text_test(op: str, actual: Any, expected: Any) -> bool:
+    have = str(actual or "").casefold()
+    want = str(expected or "").casefold()
+    return {
+        "contains": want in have,
+        "not_contains": want not in have,
+        "equals": have == want,
+        "starts_with": have.startswith(want),
+        "ends_with": have.endswith(want),
+    }[op]
+
+
+def _number_test(op: str, actual: Any, expected: Any) -> bool:
+    if actual is None:
+        return op == "ne"
+    have, want = float(actual), float(expected)
+    return {
+        "eq": have == want,
+        "ne": have != want,
+        "gt": have > want,
+        "gte": have >= want,
+        "lt": have < want,
+        "lte": have <= want,
+    }[op]
+
+
+def _date_test(op: str, actual: Any, expected: Any) -> bool:
+    if actual is None:
+        return False
+    have = actual.isoformat() if isinstance(actual, dt.date) else str(actual)
+    return have < expected if op == "before" else have > expected
+
+
+def test(op: str, actual: Any, expected: Any) -> bool:
+    """Whether ``actual`` passes operator ``op`` against the stored ``expected``."""
+    if op == "is_set":
+        return _is_set(actual)
+    if op == "is_not_set":
+        return not _is_set(actual)
+    if op in ("is_true", "is_false"):
+        return bool(actual) is (op == "is_true")
+    if op in ("in", "not_in"):
+        inside = actual is not None and str(actual) in {str(v) for v in expected}
+        return inside if op == "in" else not inside
+    if op in ("before", "after"):
+        return _date_test(op, actual, expected)
+    if op in ("eq", "ne", "gt", "gte", "lt", "lte"):
+        return _number_test(op, actual, expected)
+    return _text_test(op, actual, expected)
+
+
+def _combine(mode: str, results: list[bool]) -> bool:
+    return any(results) if mode == "any" else all(results)
+
+
+def evaluate(
+    conditions: dict[str, Any], subject: Subject
+) -> tuple[bool, list[list[ConditionResult]]]:
+    """Whether the conditions hold, and each row's outcome (for the preview).
+
+    A rule without conditions always matches.
+    """
+    group_results: list[bool] = []
+    details: list[list[ConditionResult]] = []
+    for group in conditions.get("groups") or []:
+        rows = []
+        for row in group.get("conditions") or []:
+            actual = subject.value(row["field"])
+            rows.append(
+                ConditionResult(
+                    row["field"],
+                    row["op"],
+                    row.get("value"),
+                    actual,
+                    test(row["op"], actual, row.get("value")),
+                )
+            )
+        details.append(rows)
+        group_results.append(
+            _combine(group.get("match", "all"), [r.matched for r in rows])
+        )
+    if not group_results:
+        return True, details
+    return _combine(conditions.get("match", "all"), group_results), details
+
+
+def matches(conditions: dict[str, Any], subject: Subject) -> bool:
+    """Whether the conditions hold, stopping at the first decisive row."""
+    groups = conditions.get("groups") or []
+    if not groups:
+        return True
+    outcomes = (_group_matches(group, subject) for group in groups)
+    return any(outcomes) if conditions.get("match") == "any" else all(outcomes)
+
+
+def _group_matches(group: dict[str, Any], subject: Subject) -> bool:
+    outcomes = (
+        test(row["op"], subject.value(row["field"]), row.get("value"))
+        for row in group.get("conditions") or []
+    )
+    return any(outcomes) if group.get("match") == "any" else all(outcomes)
