@@ -29,4 +29,5 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("prune-job-runs", "app.jobs.maintenance.prune_job_runs", "17 3 * * *"),
     PeriodicJob("poll-mailboxes", "app.jobs.mail.poll_mailboxes", "* * * * *"),
     PeriodicJob("flush-outbox", "app.jobs.mail.flush_outbox", "* * * * *"),
+    PeriodicJob("time-rules", "app.jobs.automation.run_time_rules", "*/5 * * * *"),
 )

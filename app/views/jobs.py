@@ -35,6 +35,8 @@ JOB_LABELS = {
     "app.jobs.mail.poll_mailboxes": _l("Check every mailbox"),
     "app.jobs.mail.flush_outbox": _l("Send waiting e-mail"),
     "app.jobs.maintenance.prune_job_runs": _l("Delete old job records"),
+    "app.jobs.automation.run_automation_event": _l("Run automation rules"),
+    "app.jobs.automation.run_time_rules": _l("Run time-based automation rules"),
 }
 
 
