@@ -26,6 +26,7 @@ from app.models.mail import (
 )
 from app.models.organizations import Customer, Organization, OrganizationDomain
 from app.models.projects import Portfolio, Project
+from app.models.satisfaction import SatisfactionRating
 from app.models.settings import Setting
 from app.models.sla import SlaPolicy
 from app.models.teams import Team, team_member
@@ -72,6 +73,7 @@ __all__ = [
     "Portfolio",
     "Project",
     "RuleObject",
+    "SatisfactionRating",
     "Setting",
     "SlaPolicy",
     "Status",

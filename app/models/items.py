@@ -158,6 +158,8 @@ class Item(Model):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     resolution: Mapped[str] = mapped_column(Text, nullable=False, default="")
     archived: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: The latest satisfaction rating (1-5) the requester gave; NULL when none.
+    satisfaction_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True
     )

@@ -77,7 +77,7 @@ def set_enabled(rule_ids: list[int], enabled: bool) -> int:
     return changed
 
 
-def test_rule(data: dict[str, Any], item_ref: str, actor: Any) -> preview.PreviewResult:
+def try_rule(data: dict[str, Any], item_ref: str, actor: Any) -> preview.PreviewResult:
     """Validate an editor draft and preview it against item ``T-12``/``K-12``/``12``.
 
     Raises InvalidInputError for a bad draft and NotFoundError for an unknown item.
