@@ -49,7 +49,15 @@ def create_project(name: str, **fields: object) -> Project:
     prepare_project(project)
     db.session.add(project)
     db.session.commit()
+    project_saved(project, created=True)
     return project
+
+
+def project_saved(project: Project, *, created: bool) -> None:
+    """Once a project is committed: the automation rules it may trigger."""
+    from app.services import automation
+
+    automation.project_saved(project, created=created)
 
 
 def create_portfolio(name: str, *, parent: Portfolio | None = None) -> Portfolio:

@@ -381,6 +381,12 @@ class ProjectRestApi(ServicePrepared, AtriumRestApi):
 
     prepare = staticmethod(project_service.prepare_project)
 
+    def post_add(self, item: Project) -> None:
+        project_service.project_saved(item, created=True)
+
+    def post_update(self, item: Project) -> None:
+        project_service.project_saved(item, created=False)
+
 
 class ItemTypeRestApi(AtriumRestApi):
     """/api/v1/itemtype/"""

@@ -81,6 +81,12 @@ class ProjectModelView(ServicePrepared, AtriumModelView):
 
     prepare = staticmethod(project_service.prepare_project)
 
+    def post_add(self, item: Project) -> None:
+        project_service.project_saved(item, created=True)
+
+    def post_update(self, item: Project) -> None:
+        project_service.project_saved(item, created=False)
+
 
 class ArchivedProjectModelView(ProjectModelView):
     """Archived projects: out of the way, still searchable."""
