@@ -101,8 +101,10 @@ def add_message(
     db.session.flush()
     for upload in draft.files:
         store_attachment(item, upload, actor=author_user, message=message)
-    _touch_item(item, message, staff_author=is_staff(author_user))
-    if message.is_public and is_staff(author_user):
+    # The automation's own replies are not anybody's response to the customer.
+    agent = is_staff(author_user) and not author_user.is_system
+    _touch_item(item, message, staff_author=agent)
+    if message.is_public and agent:
         sla.refresh_item(item.id)
     return message
 

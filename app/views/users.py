@@ -56,11 +56,18 @@ NOTIFICATION_LABELS = {
 }
 
 
+AVAILABLE_LABEL = _l("Available for new work")
+AVAILABLE_HINT = _l(
+    "Untick while you are away: automatic assignment then passes you over."
+)
+
+
 class AtriumUserInfoEdit(UserInfoEdit):
     """The "edit my profile" form with language, time zone and mail preferences."""
 
     language = _language_field()
     timezone = _timezone_field()
+    available = BooleanField(AVAILABLE_LABEL, description=AVAILABLE_HINT)
     notify_replies = BooleanField(NOTIFICATION_LABELS["notify_replies"])
     notify_notes = BooleanField(NOTIFICATION_LABELS["notify_notes"])
     notify_assignment = BooleanField(NOTIFICATION_LABELS["notify_assignment"])
@@ -76,20 +83,22 @@ class AtriumUserInfoEditView(UserInfoEditView):
 class AtriumUserDBModelView(UserDBModelView):
     """Administrators' user screen, including language and time zone."""
 
-    profile_columns = ["language", "timezone", *NOTIFICATION_LABELS]
+    profile_columns = ["language", "timezone", "available", *NOTIFICATION_LABELS]
     label_columns = {
         **UserDBModelView.label_columns,
         "language": _l("Language"),
         "timezone": _l("Time zone"),
+        "available": AVAILABLE_LABEL,
         **NOTIFICATION_LABELS,
     }
-    list_columns = [*UserDBModelView.list_columns, "language"]
+    list_columns = [*UserDBModelView.list_columns, "language", "available"]
     add_columns = [*UserDBModelView.add_columns, *profile_columns]
     edit_columns = [*UserDBModelView.edit_columns, *profile_columns]
     add_form_extra_fields = {
         **UserDBModelView.add_form_extra_fields,
         "language": _language_field(),
         "timezone": _timezone_field(),
+        "available": BooleanField(AVAILABLE_LABEL, default=True),
         **{
             name: BooleanField(label, default=True)
             for name, label in NOTIFICATION_LABELS.items()
@@ -98,6 +107,7 @@ class AtriumUserDBModelView(UserDBModelView):
     edit_form_extra_fields = {
         "language": _language_field(),
         "timezone": _timezone_field(),
+        "available": BooleanField(AVAILABLE_LABEL),
         **{name: BooleanField(label) for name, label in NOTIFICATION_LABELS.items()},
     }
     user_show_fieldsets = [

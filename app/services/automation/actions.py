@@ -104,7 +104,7 @@ def _system_user() -> AtriumUser:
 
 
 def _status_for(plan: Plan, target: str) -> int:
-    kind, _, value = target.partition(":")
+    kind, _sep, value = target.partition(":")
     type_id = plan.current("item_type_id")
     if kind == "category":
         status = status_in_category(type_id, value)
