@@ -66,6 +66,8 @@ class Config:
 
     #: Where people reach this Atrium; links in e-mails start with it.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+    #: How long the rating links of a satisfaction survey mail work (seconds).
+    SURVEY_TOKEN_MAX_AGE = _env_int("SURVEY_TOKEN_MAX_AGE", 30 * 24 * 3600)
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = _env_int("MAIL_PORT", 25)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")

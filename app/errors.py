@@ -46,6 +46,13 @@ class ConflictError(DomainError):
     message = _l("Someone else changed this in the meantime. Reload and try again.")
 
 
+class GoneError(DomainError):
+    """The object or link existed but can no longer be used (expired, used up)."""
+
+    status_code = 410
+    message = _l("This is no longer available.")
+
+
 class FileTooLargeError(DomainError):
     """An upload is bigger than the configured limit."""
 

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import AtriumUser, Channel, Customer, Item, Message, Status
 from app.services import outbox
 from app.services.email_templates import EmailEvent, render_email
+from app.services.satisfaction import survey_links_text
 
 #: Channels whose new items get an acknowledgement mail.
 ACKNOWLEDGED_CHANNELS = frozenset(
@@ -258,5 +259,15 @@ def satisfaction_survey(item: Item) -> bool:
     """Ask the requester to rate the resolution; False when there is no requester."""
     if _is_muted() or item.requester is None:
         return False
-    _send(EmailEvent.SATISFACTION, item.requester, item, staff=False)
+    requester = item.requester
+    # The labels next to the links speak the recipient's language, like the mail.
+    with force_locale(_language(requester)):
+        links = survey_links_text(item, requester)
+    _send(
+        EmailEvent.SATISFACTION,
+        requester,
+        item,
+        staff=False,
+        extra={"survey": {"links": links}},
+    )
     return True

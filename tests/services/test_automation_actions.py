@@ -174,11 +174,13 @@ def test_convert_to_task_keeps_the_item(agent, ticket_type, task_type, customer)
     assert converted.number == f"K-{item.id}"
 
 
-def test_set_status_by_category_and_a_foreign_status(agent, ticket_type, task_type):
+def test_set_status_by_category_and_a_foreign_status(agent, ticket_type):
+    from app.services.workflows import create_item_type
+
     _rule([{"type": "set_status", "status": "category:waiting"}], name="by category")
     item = _ticket(agent, ticket_type)
     assert _reload(item.id).status.category == "waiting"
-    foreign = task_type.statuses[0]
+    foreign = create_item_type("ticket", "Wish").statuses[0]
     _rule([{"type": "set_status", "status": f"status:{foreign.id}"}], name="foreign")
     other = _ticket(agent, ticket_type)
     assert "workflow" in _last_run().error

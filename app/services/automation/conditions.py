@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,3 +204,48 @@ def _group_matches(group: dict[str, Any], subject: Subject) -> bool:
         for row in group.get("conditions") or []
     )
     return any(outcomes) if group.get("match") == "any" else all(outcomes)
+
+
+Predicate = Callable[[Subject], bool]
+
+
+def _compile_row(row: dict[str, Any]) -> Predicate:
+    """One condition as a function, with its expected value prepared once."""
+    key, op, expected = row["field"], row["op"], row.get("value")
+    if op in ("in", "not_in"):
+        wanted = frozenset(str(v) for v in expected or [])
+        if op == "in":
+            return lambda s: (v := s.value(key)) is not None and str(v) in wanted
+        return lambda s: (v := s.value(key)) is None or str(v) not in wanted
+    if op in ("contains", "not_contains", "equals", "starts_with", "ends_with"):
+        want = str(expected or "").casefold()
+        text_tests: dict[str, Callable[[str], bool]] = {
+            "contains": lambda have: want in have,
+            "not_contains": lambda have: want not in have,
+            "equals": lambda have: have == want,
+            "starts_with": lambda have: have.startswith(want),
+            "ends_with": lambda have: have.endswith(want),
+        }
+        check = text_tests[op]
+        return lambda s: check(str(s.value(key) or "").casefold())
+    return lambda s: test(op, s.value(key), expected)
+
+
+def _all_or_any(mode: str, predicates: list[Predicate]) -> Predicate:
+    if mode == "any":
+        return lambda s: any(p(s) for p in predicates)
+    return lambda s: all(p(s) for p in predicates)
+
+
+def compile_conditions(conditions: dict[str, Any]) -> Predicate:
+    """The whole condition tree as one function (same answers as :func:`matches`)."""
+    groups = [
+        _all_or_any(
+            group.get("match", "all"),
+            [_compile_row(row) for row in group.get("conditions") or []],
+        )
+        for group in conditions.get("groups") or []
+    ]
+    if not groups:
+        return lambda s: True
+    return _all_or_any(conditions.get("match", "all"), groups)

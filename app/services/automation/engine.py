@@ -54,19 +54,77 @@ class Event:
     only_rule: int | None = None
 
 
-def rules_for(obj: str, triggers: list[str]) -> list[AutomationRule]:
-    """Enabled rules of ``obj`` for any of ``triggers``, in order (one query)."""
-    return list(
-        db.session.scalars(
-            db.select(AutomationRule)
-            .where(
-                AutomationRule.object == obj,
-                AutomationRule.trigger.in_(triggers),
-                AutomationRule.enabled.is_(True),
+@dataclass(frozen=True)
+class CompiledRule:
+    """An enabled rule as plain data, kept between events by the worker."""
+
+    id: int
+    name: str
+    object: str
+    trigger: str
+    trigger_options: dict[str, Any]
+    conditions: dict[str, Any]
+    actions: list[dict[str, Any]]
+    stop_processing: bool
+    position: int
+    matches: conditions.Predicate
+
+
+#: Per database: (stamp of the rule table, enabled rules by (object, trigger)).
+_compiled: dict[
+    str, tuple[tuple[Any, ...], dict[tuple[str, str], list[CompiledRule]]]
+] = {}
+
+
+def _enabled_rules() -> dict[tuple[str, str], list[CompiledRule]]:
+    """Every enabled rule, grouped and ordered; rebuilt only when rules change.
+
+    One cheap query (count and latest edit of the rule table) tells whether the
+    cached rules are still current, so a worker does not parse 200 rules' JSON for
+    every event.
+    """
+    stamp = tuple(
+        db.session.execute(
+            db.select(
+                db.func.count(AutomationRule.id), db.func.max(AutomationRule.updated_at)
             )
-            .order_by(AutomationRule.position, AutomationRule.id)
-        )
+        ).one()
     )
+    key = str(db.engine.url)
+    cached = _compiled.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    grouped: dict[tuple[str, str], list[CompiledRule]] = {}
+    for rule in db.session.scalars(
+        db.select(AutomationRule)
+        .where(AutomationRule.enabled.is_(True))
+        .order_by(AutomationRule.position, AutomationRule.id)
+    ):
+        grouped.setdefault((rule.object, rule.trigger), []).append(
+            CompiledRule(
+                id=rule.id,
+                name=rule.name,
+                object=rule.object,
+                trigger=rule.trigger,
+                trigger_options=rule.trigger_options or {},
+                conditions=rule.conditions or {},
+                actions=rule.actions or [],
+                stop_processing=rule.stop_processing,
+                position=rule.position,
+                matches=conditions.compile_conditions(rule.conditions or {}),
+            )
+        )
+    _compiled[key] = (stamp, grouped)
+    return grouped
+
+
+def rules_for(obj: str, triggers: list[str]) -> list[CompiledRule]:
+    """Enabled rules of ``obj`` for any of ``triggers``, in rule order."""
+    grouped = _enabled_rules()
+    if len(triggers) == 1:
+        return grouped.get((obj, triggers[0]), [])
+    wanted = [rule for t in triggers for rule in grouped.get((obj, t), [])]
+    return sorted(wanted, key=lambda rule: (rule.position, rule.id))
 
 
 def _status_fits(status_id: Any, targets: list[str]) -> bool:
@@ -78,7 +136,7 @@ def _status_fits(status_id: Any, targets: list[str]) -> bool:
     return f"status:{status.id}" in targets or f"category:{status.category}" in targets
 
 
-def trigger_fits(rule: AutomationRule, event: Event) -> bool:
+def trigger_fits(rule: CompiledRule, event: Event) -> bool:
     """Whether the rule's trigger and its options fit the event."""
     if rule.trigger not in event.triggers:
         return False
@@ -109,7 +167,7 @@ def _subject(event: Event) -> conditions.Subject | None:
     return conditions.Subject(project=project) if project is not None else None
 
 
-def _apply(rule: AutomationRule, subject: conditions.Subject) -> list[dict[str, Any]]:
+def _apply(rule: CompiledRule, subject: conditions.Subject) -> list[dict[str, Any]]:
     if subject.item is not None:
         plan = actions.plan_actions(subject.item, rule.actions, dry_run=False)
         return actions.apply_plan(plan)
@@ -128,7 +186,7 @@ def run_event(event: Event) -> list[AutomationRun]:
             continue
         if rule.id in event.chain or not trigger_fits(rule, event):
             continue
-        matched = conditions.matches(rule.conditions or {}, subject)
+        matched = rule.matches(subject)
         run = AutomationRun(
             rule_id=rule.id,
             rule_name=rule.name,
@@ -153,7 +211,7 @@ def run_event(event: Event) -> list[AutomationRun]:
 
 
 def _run_actions(
-    rule: AutomationRule, subject: conditions.Subject, event: Event
+    rule: CompiledRule, subject: conditions.Subject, event: Event
 ) -> tuple[list[dict[str, Any]], str]:
     state = context.RunState(
         depth=event.depth + 1, chain=(*event.chain, rule.id), rule_name=rule.name

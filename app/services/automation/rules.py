@@ -71,6 +71,7 @@ def set_enabled(rule_ids: list[int], enabled: bool) -> int:
         rule = db.session.get(AutomationRule, rule_id)
         if rule is not None and rule.enabled != enabled:
             rule.enabled = enabled
+            rule.updated_at = utcnow()  # workers reload their cached rules
             changed += 1
     db.session.commit()
     automation.forget_rules()

@@ -220,11 +220,33 @@ def _clean_condition(obj: str, row: Any, place: str) -> dict[str, Any]:
     op = str(row.get("op") or "")
     if op not in catalog.OPERATORS[spec.kind]:
         raise _fail(_l("Choose how to compare."), f"{place}.op")
-    return {
-        "field": key,
-        "op": op,
-        "value": _clean_value(spec, op, row.get("value"), f"{place}.value"),
+    value = _clean_value(spec, op, row.get("value"), f"{place}.value")
+    if key == "status" and isinstance(value, list):
+        _check_status_kind(
+            obj, [(f"{place}.value.{i}", f"status:{v}") for i, v in enumerate(value)]
+        )
+    return {"field": key, "op": op, "value": value}
+
+
+def _check_status_kind(obj: str, targets: list[tuple[str, Any]]) -> None:
+    """Statuses an item rule names must belong to that kind's workflows."""
+    wanted = {
+        place: int(str(target).removeprefix("status:"))
+        for place, target in targets
+        if str(target).startswith("status:")
     }
+    if not wanted or obj not in catalog.ITEM_OBJECTS:
+        return
+    known = set(
+        db.session.scalars(
+            db.select(Status.id)
+            .join(ItemType, Status.item_type_id == ItemType.id)
+            .where(ItemType.kind == obj, Status.id.in_(set(wanted.values())))
+        )
+    )
+    for place, status_id in wanted.items():
+        if status_id not in known:
+            raise _fail(_l("Choose a status of this kind of item."), place)
 
 
 def _param_refs(param: catalog.ParamSpec, value: Any, place: str) -> Any:
@@ -307,6 +329,8 @@ def clean_actions(obj: str, actions: Any) -> list[dict[str, Any]]:
             and not entry["address"]
         ):
             raise _fail(_l("Enter the address to send to."), f"actions.{index}.address")
+        if spec.key == "set_status":
+            _check_status_kind(obj, [(f"actions.{index}.status", entry["status"])])
         cleaned.append(entry)
     return cleaned
 
@@ -327,6 +351,15 @@ def clean_rule(data: dict[str, Any]) -> dict[str, Any]:
     position = str(data.get("position", "0")).strip() or "0"
     if not position.lstrip("-").isdigit() or abs(int(position)) > 1_000_000:
         raise _fail(_l("Enter a whole number."), "position")
+    options = clean_trigger_options(trigger, data.get("trigger_options"))
+    _check_status_kind(
+        obj,
+        [
+            (f"trigger_options.{key}.{index}", target)
+            for key in ("from", "to", "statuses")
+            for index, target in enumerate(options.get(key, []))
+        ],
+    )
     return {
         "name": name,
         "description": clean_text(
@@ -334,7 +367,7 @@ def clean_rule(data: dict[str, Any]) -> dict[str, Any]:
         ),
         "object": obj,
         "trigger": trigger,
-        "trigger_options": clean_trigger_options(trigger, data.get("trigger_options")),
+        "trigger_options": options,
         "conditions": clean_conditions(obj, data.get("conditions")),
         "actions": clean_actions(obj, data.get("actions")),
         "position": int(position),
