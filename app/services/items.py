@@ -25,6 +25,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import automation, item_fields, notifications, sla
 from app.services.access import customer_of, get_visible_item, is_staff
+from app.services.automation import context as automation_context
 from app.services.workflows import default_status, enabled_types, status_in_category
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -136,6 +137,9 @@ def _apply_status_times(item: Item, status: Status, now) -> None:
 
 
 def _record(item: Item, actor: AtriumUser | None, kind: str, **data: Any) -> None:
+    state = automation_context.current()
+    if state is not None and state.rule_name:
+        data["rule"] = state.rule_name
     db.session.add(
         ItemEvent(
             item_id=item.id, actor_id=getattr(actor, "id", None), kind=kind, data=data

@@ -46,8 +46,29 @@ def _value(data: dict[str, Any], side: str) -> str:
 
 
 def describe_event(summary: dict[str, Any]) -> Markup:
-    """One history entry as safe HTML: "Status: New → Open"."""
+    """One history entry as safe HTML: "Status: New → Open" (and the rule, if any)."""
+    text = _describe(summary)
+    if summary.get("rule"):
+        return text + Markup(' <span class="text-muted">{0}</span>').format(
+            _("(automation: %(rule)s)", rule=summary["rule"])
+        )
+    return text
+
+
+def _describe(summary: dict[str, Any]) -> Markup:
     kind = summary.get("kind")
+    if kind == "rated":
+        return escape(
+            _("Rated %(score)s of 5 by the customer", score=summary.get("score", ""))
+        )
+    if kind == "converted":
+        return escape(
+            _(
+                "Converted from %(old)s to %(new)s",
+                old=summary.get("old", ""),
+                new=summary.get("new", ""),
+            )
+        )
     if kind == "created":
         return escape(_("Created as %(number)s", number=summary.get("number", "")))
     if kind in ("followed", "unfollowed"):

@@ -223,3 +223,17 @@ def test_agent_reply_trigger(agent, ticket_type, make_customer_user):
     post_message(item.id, agent, MessageDraft(body_text="Hello"))
     [run] = _runs(item.id)
     assert run.matched and run.trigger == "agent_replied"
+
+
+def test_history_names_the_rule(agent, ticket_type, events):
+    from app.views.history import describe_event
+
+    _rule(name="Escalate <b>now</b>", actions=[{"type": "set_priority", "priority": 5}])
+    item = item_service.create_item(
+        agent, kind="ticket", title="x", item_type_id=ticket_type.id
+    )
+    [change] = events(item.id, "priority")
+    assert change.data["rule"] == "Escalate <b>now</b>"
+    assert change.actor.is_system
+    shown = str(describe_event(change.summary))
+    assert "automation: Escalate &lt;b&gt;now&lt;/b&gt;" in shown
