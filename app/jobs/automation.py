@@ -10,7 +10,7 @@ from app.services.automation import engine
 def run_automation_event(**event: Any) -> dict[str, int]:
     """Run the rules of one committed change (see automation.engine.Event)."""
     runs = engine.run_event(engine.Event(**event))
-    return {"rules": len(runs), "matched": sum(run.matched for run in runs)}
+    return {"rules": len(runs), "matched": sum(run["matched"] for run in runs)}
 
 
 def run_time_rules() -> dict[str, int]:

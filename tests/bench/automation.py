@@ -99,8 +99,7 @@ def run_automation(
         _prepare(app, 0)
         item_ids = _seed(app)
         from app.extensions import db
-        from app.models import Item
-        from app.services.automation import conditions, engine
+        from app.services.automation import engine
 
         evaluate: list[float] = []
         whole: list[float] = []
@@ -112,7 +111,7 @@ def run_automation(
                     event = engine.Event(
                         object="ticket", triggers=["created"], item_id=item_id
                     )
-                    subject = conditions.Subject(item=db.session.get(Item, item_id))
+                    subject = engine.subject_of(event)
                     return sum(
                         rule.matches(subject)
                         for rule in engine.rules_for("ticket", ["created"])
