@@ -58,8 +58,9 @@ def search(kind: str, term: str, page: int, user: object) -> tuple[list[Any], bo
         )
     if kind == "items":
         query = db.select(Item).where(item_scope(user)).order_by(Item.id.desc())
-        if term.lstrip("TKtk-").isdigit():
-            query = query.where(Item.id == int(term.lstrip("TKtk-")))
+        number = term.lstrip("TKtk-")
+        if number.isdecimal() and number.isascii() and len(number) <= 12:
+            query = query.where(Item.id == int(number))
             term = ""
         return _page(query, (Item.title,), term, page)
     raise KeyError(kind)

@@ -151,6 +151,8 @@ def test_remote_lookup_searches_and_pages(client, world, login):
     ]
     assert client.get("/lookup/nothing").status_code == 404
     assert client.get("/lookup/customers?q=%25").json["results"] == []
+    for odd in ("T-²", "K-" + "9" * 5000, "T-١٢"):  # digits int() rejects or overflows
+        assert client.get("/lookup/items", query_string={"q": odd}).status_code == 200
 
 
 def test_the_add_form_never_embeds_a_whole_table(client, world, login):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import joinedload
+
 from app.errors import NotFoundError
 from app.extensions import db
-from app.models import AutomationRule
+from app.models import AutomationRule, AutomationRun
 from app.models.base import utcnow
 from app.services import automation
 from app.services.access import get_visible_item
@@ -87,7 +89,7 @@ def try_rule(data: dict[str, Any], item_ref: str, actor: Any) -> preview.Preview
     number = str(item_ref or "").strip().upper()
     for prefix in ("T-", "K-", "#"):
         number = number.removeprefix(prefix)
-    if not number.isdigit() or len(number) > 12:
+    if not number.isdecimal() or len(number) > 12:
         raise NotFoundError()
     if cleaned["object"] == "project":
         from app.models import Project
@@ -100,3 +102,16 @@ def try_rule(data: dict[str, Any], item_ref: str, actor: Any) -> preview.Preview
     if item.kind != cleaned["object"]:
         raise NotFoundError()
     return preview.preview_rule(cleaned, conditions.Subject(item=item))
+
+
+def item_runs(item_id: int, limit: int = 20) -> list[AutomationRun]:
+    """The latest rule runs on an item, newest first, with their rules (one query)."""
+    return list(
+        db.session.scalars(
+            db.select(AutomationRun)
+            .options(joinedload(AutomationRun.rule))
+            .where(AutomationRun.item_id == item_id)
+            .order_by(AutomationRun.created_at.desc(), AutomationRun.id.desc())
+            .limit(limit)
+        )
+    )
