@@ -389,7 +389,8 @@ def field_spec(key: str, kind: str | None = None) -> FieldSpec | None:
     """The spec of a built-in field or a ``cf:<id>`` custom field."""
     if key.startswith(CUSTOM_PREFIX):
         number = key[len(CUSTOM_PREFIX) :]
-        field = db.session.get(CustomField, int(number)) if number.isdigit() else None
+        known = number.isdecimal() and len(number) <= 12
+        field = db.session.get(CustomField, int(number)) if known else None
         if field is None:
             return None
         field_kind = "choice" if field.field_type == "choice" else field.field_type

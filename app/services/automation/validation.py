@@ -7,6 +7,7 @@ editor can point at the widget; nothing is stored until the whole rule is valid.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -57,7 +58,7 @@ def _fail(message: Any, place: str) -> InvalidInputError:
 
 def _as_id(value: Any, place: str) -> int:
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 12:
+    if not text.isdecimal() or len(text) > 12:
         raise _fail(_l("Choose a value."), place)
     return int(text)
 
@@ -107,7 +108,7 @@ def clean_trigger_options(trigger: str, options: Any) -> dict[str, Any]:
         return {"target": target}
     if trigger == Trigger.TIME_BASED.value:
         hours = str(options.get("hours", "")).strip()
-        if not hours.isdigit() or not 1 <= int(hours) <= MAX_HOURS:
+        if not hours.isdecimal() or len(hours) > 6 or not 1 <= int(hours) <= MAX_HOURS:
             raise _fail(
                 _l("Enter a whole number of hours from 1 to %(most)d.", most=MAX_HOURS),
                 "trigger_options.hours",
@@ -139,9 +140,12 @@ def _value_choices(spec: catalog.FieldSpec, value: Any, place: str) -> Any:
 
 def _value_number(spec: catalog.FieldSpec, value: Any, place: str) -> Any:
     try:
-        return float(str(value).strip().replace(",", "."))
+        number = float(str(value).strip().replace(",", "."))
     except ValueError:
         raise _fail(_l("Enter a number."), place) from None
+    if not math.isfinite(number):  # NaN and infinity are not valid JSON
+        raise _fail(_l("Enter a number."), place)
+    return number
 
 
 def _value_date(spec: catalog.FieldSpec, value: Any, place: str) -> Any:
@@ -349,7 +353,8 @@ def clean_rule(data: dict[str, Any]) -> dict[str, Any]:
     if trigger not in catalog.OBJECT_TRIGGERS[obj]:
         raise _fail(_l("Choose when the rule runs."), "trigger")
     position = str(data.get("position", "0")).strip() or "0"
-    if not position.lstrip("-").isdigit() or abs(int(position)) > 1_000_000:
+    digits = position.removeprefix("-")
+    if not digits.isdecimal() or len(digits) > 7 or abs(int(position)) > 1_000_000:
         raise _fail(_l("Enter a whole number."), "position")
     options = clean_trigger_options(trigger, data.get("trigger_options"))
     _check_status_kind(
