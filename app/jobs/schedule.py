@@ -29,5 +29,6 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("prune-job-runs", "app.jobs.maintenance.prune_job_runs", "17 3 * * *"),
     PeriodicJob("poll-mailboxes", "app.jobs.mail.poll_mailboxes", "* * * * *"),
     PeriodicJob("flush-outbox", "app.jobs.mail.flush_outbox", "* * * * *"),
+    PeriodicJob("scan-sla", "app.jobs.sla.scan_sla", "* * * * *"),
     PeriodicJob("time-rules", "app.jobs.automation.run_time_rules", "*/5 * * * *"),
 )

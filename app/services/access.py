@@ -88,9 +88,19 @@ CUSTOMER_API = (
     ("can_(get|info)", "CustomerRestApi|OrganizationRestApi|ItemTypeRestApi"),
 )
 
+#: Managers read the automation log (the rules themselves are Admin-only).
+AUTOMATION_LOG_READER = (
+    ("can_(list|show)", "AutomationRunModelView"),
+    ("menu_access", "Automation log"),
+)
+
 #: Role -> (permission regex, view regex) pairs; Admin always gets everything.
 ROLE_PERMISSIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    ROLE_MANAGER: SELF_SERVICE + JOB_READER + DESK_WORK + DESK_CLEANUP,
+    ROLE_MANAGER: SELF_SERVICE
+    + JOB_READER
+    + DESK_WORK
+    + DESK_CLEANUP
+    + AUTOMATION_LOG_READER,
     ROLE_AGENT: SELF_SERVICE + JOB_READER + DESK_WORK,
     ROLE_CUSTOMER: SELF_SERVICE + CUSTOMER_API,
 }

@@ -67,6 +67,14 @@ class WorkingTime:
         return self._utc(day, moment)
 
 
+def round_the_clock() -> WorkingTime:
+    """Every hour of every day in UTC: business time that is plain time."""
+    always = ((dt.time(0, 0), None),)
+    return WorkingTime(
+        zoneinfo.ZoneInfo("UTC"), dict.fromkeys(range(7), always), frozenset()
+    )
+
+
 def _to_local(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC).astimezone(zone)
 

@@ -35,8 +35,10 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import notifications
+from app.services.demo_automation import seed_demo_rules
 from app.services.demo_bulk import bulk_pool, bulk_row, insert_items_with_events
 from app.services.demo_items import create_demo_items
+from app.services.demo_sla import ensure_demo_sla, settle_demo_clocks
 from app.services.demo_world import build_world
 
 logger = logging.getLogger(__name__)
@@ -78,7 +80,10 @@ def seed_demo(*, password: str, items: int = DEFAULT_ITEMS) -> dict[str, Any]:
         return {"skipped": True}
     with notifications.muted():  # demo customers must not be mailed
         world = build_world(password)
+        ensure_demo_sla()
         created = create_demo_items(world, items, random.Random(DEMO_SEED))
+        settle_demo_clocks()
+        seed_demo_rules()
     logger.info("Demo data created with %d items", created)
     return {"skipped": False, **demo_counts()}
 

@@ -30,12 +30,15 @@ def register_views(appbuilder: AppBuilder) -> None:
     """Register every view, menu entry and blueprint of Atrium."""
     from app.services.custom_fields import filterable_fields
     from app.views import (
+        automation,
+        automation_log,
         calendars,
         configuration,
         directory,
         items,
         mail,
         planning,
+        sla,
         trees,
     )
     from app.views.api import register_apis
@@ -44,6 +47,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.health import health_bp
     from app.views.jobs import JobRunModelView
     from app.views.lookups import LookupView
+    from app.views.satisfaction import rating_bp
 
     for view in (
         items.ItemEventModelView,
@@ -54,6 +58,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         trees.TreeFragmentView,
         ItemCustomFieldsView,
         ConversationView,
+        automation.AutomationRuleEditorView,
     ):
         appbuilder.add_view_no_menu(view)
     desk = [
@@ -110,9 +115,11 @@ def register_views(appbuilder: AppBuilder) -> None:
             "fa-calendar",
         )
     )
+    config += sla.CONFIGURATION_VIEWS
+    config += automation.CONFIGURATION_VIEWS
     for view, name, label, icon in config:
         _add(appbuilder, view, name, label, icon, CONFIGURATION)
-    for view, name, label, icon in mail.TOOLS_VIEWS:
+    for view, name, label, icon in mail.TOOLS_VIEWS + automation_log.TOOLS_VIEWS:
         _add(appbuilder, view, name, label, icon, TOOLS)
     _add(
         appbuilder,
@@ -123,8 +130,10 @@ def register_views(appbuilder: AppBuilder) -> None:
         TOOLS,
     )
     register_apis(appbuilder)
+    appbuilder.add_api(sla.SlaPolicyRestApi)
     app = current_app._get_current_object()
     app.register_blueprint(health_bp)
+    app.register_blueprint(rating_bp)
     app.context_processor(_layout_context)
     app.jinja_env.filters["atrium_datetime"] = _format_datetime
     app.register_error_handler(413, _too_large)

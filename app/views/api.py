@@ -77,6 +77,7 @@ class ItemShowSchema(ItemListSchema):
     resolved_at = fields.DateTime()
     closed_at = fields.DateTime()
     resolution = fields.String()
+    satisfaction_score = fields.Integer(dump_only=True)
 
 
 ITEM_LIST_COLUMNS = [

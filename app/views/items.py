@@ -23,13 +23,23 @@ from app.models import (
     Team,
 )
 from app.services import items as item_service
-from app.services.access import item_scope
+from app.services import satisfaction as satisfaction_service
+from app.services.access import is_staff, item_scope
+from app.services.automation.rules import item_runs
+from app.views.automation_log import automation_panel
 from app.views.base import AtriumModelView, selected_rows
 from app.views.conversations import conversation_context
 from app.views.custom_fields import custom_field_scope
 from app.views.datamodel import EagerInterface
 from app.views.filters import FilterByAccess
 from app.views.history import describe_event
+from app.views.sla import (
+    SLA_FILTER_COLUMN,
+    ItemFilterConverter,
+    item_sla_state,
+    sla_badge,
+    sla_panel,
+)
 from app.views.widgets import (
     RemoteSelectField,
     stars,
@@ -43,6 +53,8 @@ ITEM_LIST_RELATIONS = ("item_type", "status", "organization", "assignee", "proje
 
 #: How item columns render in every item list.
 ITEM_FORMATTERS = {"priority": stars, "status": status_badge, "item_type": type_label}
+#: Values computed from a row's own columns, not read from one (column -> function).
+COMPUTED_COLUMNS = {"sla": item_sla_state}
 
 ITEM_LABELS = {
     "number": _l("Number"),
@@ -73,6 +85,8 @@ ITEM_LABELS = {
     "followers": _l("Followers"),
     "created_by": _l("Created by"),
     "custom_summary": _l("Custom fields"),
+    "sla": _l("SLA"),
+    SLA_FILTER_COLUMN: _l("SLA"),
 }
 
 
@@ -108,6 +122,19 @@ def _item_form_fields() -> dict:
             widget=BS3TextFieldWidget(),
         ),
     }
+
+
+class ItemInterface(EagerInterface):
+    """Items for the list screens: the SLA column, and the SLA search filters."""
+
+    filter_converter_class = ItemFilterConverter
+
+    @staticmethod
+    def _get_attr_value(item, col):
+        computed = COMPUTED_COLUMNS.get(col)
+        if computed is not None:
+            return computed(item)
+        return EagerInterface._get_attr_value(item, col)
 
 
 class ItemEventModelView(AtriumModelView):
@@ -150,7 +177,7 @@ class RelatedItemsView(AtriumModelView):
 class ItemModelView(AtriumModelView):
     """Shared screen for tickets and tasks; subclasses fix the kind."""
 
-    datamodel = EagerInterface(Item, eager=ITEM_LIST_RELATIONS)
+    datamodel = ItemInterface(Item, eager=ITEM_LIST_RELATIONS)
     kind = ItemKind.TICKET.value
     related_views = [ItemEventModelView]
     list_template = "atrium/item_list.html"
@@ -165,6 +192,7 @@ class ItemModelView(AtriumModelView):
         "priority",
         "organization",
         "assignee",
+        "sla",
         "updated_at",
     ]
     show_fieldsets = [
@@ -269,11 +297,12 @@ class ItemModelView(AtriumModelView):
         "archived",
         "created_at",
         "updated_at",
+        SLA_FILTER_COLUMN,
     ]
     order_columns = ["title", "priority", "updated_at", "created_at"]
     base_order = ("id", "desc")
     label_columns = ITEM_LABELS
-    formatters_columns = ITEM_FORMATTERS
+    formatters_columns = {**ITEM_FORMATTERS, "sla": sla_badge}
     page_size = 50
 
     def __init__(self, **kwargs):
@@ -320,12 +349,18 @@ class ItemModelView(AtriumModelView):
         """The item with its details, history and conversation."""
         widgets = self._show(pk)
         item = g.pop("atrium_shown_item")
+        staff = is_staff(g.user)
         return self.render_template(
             self.show_template,
             pk=pk,
             title=self.show_title,
             widgets=widgets,
             related_views=self._related_views,
+            sla_panel=sla_panel(item),
+            satisfaction_rating=(
+                satisfaction_service.latest_rating(item.id) if staff else None
+            ),
+            automation_runs=automation_panel(item_runs(item.id)) if staff else None,
             **conversation_context(item),
         )
 
@@ -372,5 +407,6 @@ class TaskModelView(ItemModelView):
         "priority",
         "project",
         "assignee",
+        "sla",
         "planned_end",
     ]

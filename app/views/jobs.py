@@ -35,6 +35,7 @@ JOB_LABELS = {
     "app.jobs.mail.poll_mailboxes": _l("Check every mailbox"),
     "app.jobs.mail.flush_outbox": _l("Send waiting e-mail"),
     "app.jobs.maintenance.prune_job_runs": _l("Delete old job records"),
+    "app.jobs.sla.scan_sla": _l("Check SLA deadlines"),
     "app.jobs.automation.run_automation_event": _l("Run automation rules"),
     "app.jobs.automation.run_time_rules": _l("Run time-based automation rules"),
 }

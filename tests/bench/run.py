@@ -1,12 +1,15 @@
 """`make bench`: page and API timings on a large desk, and mail ingestion.
 
 Usage: python -m tests.bench.run [--items N] [--db sqlite|postgres|both]
-                                 [--only pages|mail] [--mail N] [--pipe-mail N]
+                                 [--only pages|mail|sla] [--mail N] [--pipe-mail N]
+                                 [--sla-items N]
 Pages: p50/p95 (ms) and the SQL query count of each measured request.
 Mail: messages per second through `flask mail ingest` (one process per mail, as
 pipe delivery runs it), through ingest_mail in one process (what the poll job
 does) and through the poll job over real IMAP (Dovecot, when installed); peak
 memory on a 30 MB mail.
+SLA: the periodic scan's select and a whole scan over a million items
+(tests/bench/sla.py).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import event
+
+from tests.bench.sla import run_sla
 
 ROUNDS = 30
 BENCH_PASSWORD = "bench-password-123"
@@ -468,7 +473,10 @@ def main() -> None:
     )
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument(
-        "--only", choices=("pages", "mail"), help="run one part (default: both)"
+        "--only", choices=("pages", "mail", "sla"), help="run one part (default: all)"
+    )
+    parser.add_argument(
+        "--sla-items", type=int, default=1_000_000, help="items for the SLA scan"
     )
     parser.add_argument(
         "--mail", type=int, default=500, help="mails ingested in one process"
@@ -482,6 +490,7 @@ def main() -> None:
     args = parser.parse_args()
     pages = args.only in (None, "pages")
     mail = args.only in (None, "mail")
+    sla = args.only in (None, "sla")
     sizes = {"messages": args.mail, "pipe_messages": args.pipe_mail}
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="atrium-bench-db-") as folder:
@@ -491,6 +500,10 @@ def main() -> None:
                 run(f"sqlite:///{folder}/bench.db", "SQLite", args.items, print)
             if mail:
                 run_mail(f"sqlite:///{folder}/mail.db", "SQLite", print, **sizes)
+            if sla:
+                run_sla(
+                    f"sqlite:///{folder}/sla.db", "SQLite", print, items=args.sla_items
+                )
     if args.db in ("postgres", "both"):
         from tests.pg import TemporaryPostgres
 
@@ -501,6 +514,8 @@ def main() -> None:
                 run(url, "PostgreSQL 15", args.items, print)
             if mail:
                 run_mail(url, "PostgreSQL 15", print, **sizes)
+            if sla:
+                run_sla(url, "PostgreSQL 15", print, items=args.sla_items)
         finally:
             cluster.stop()
 

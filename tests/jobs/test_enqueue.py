@@ -34,7 +34,7 @@ def test_enqueued_job_runs_and_is_recorded(make_user):
     run = db.session.get(JobRun, run.id)
     assert run.status == JobStatus.FINISHED.value
     assert run.progress == 100
-    assert run.result == {"deleted": 1}
+    assert run.result == {"deleted": 1, "automation_runs": 0}
     assert run.requested_by_id == admin.id
     assert db.session.get(JobRun, old_id) is None
     assert db.session.get(JobRun, fresh_id) is not None

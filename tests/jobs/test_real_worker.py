@@ -42,5 +42,5 @@ def test_a_job_runs_in_a_real_worker(
     db.session.expire_all()
     finished = db.session.get(JobRun, run_id)
     assert finished.status == JobStatus.FINISHED.value, finished.error
-    assert finished.result == {"deleted": 1}
+    assert finished.result == {"deleted": 1, "automation_runs": 0}
     assert db.session.get(JobRun, old_id) is None

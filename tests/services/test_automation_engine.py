@@ -6,6 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AutomationRule, AutomationRun, Item, JobRun, Status
+from app.services import automation
 from app.services import items as item_service
 from app.services.automation import context, engine
 from app.services.messages import MessageDraft, post_message
@@ -22,6 +23,7 @@ def _rule(**fields) -> AutomationRule:
     rule = AutomationRule(**fields)
     db.session.add(rule)
     db.session.commit()
+    automation.forget_rules()  # as the rule editor does after a save
     return rule
 
 
@@ -237,3 +239,26 @@ def test_history_names_the_rule(agent, ticket_type, events):
     assert change.actor.is_system
     shown = str(describe_event(change.summary))
     assert "automation: Escalate &lt;b&gt;now&lt;/b&gt;" in shown
+
+
+def test_old_runs_are_pruned(agent, ticket_type):
+    import datetime as dt
+
+    from app.jobs.maintenance import prune_automation_runs
+    from app.models.base import utcnow
+
+    _rule(actions=[{"type": "set_priority", "priority": 4}])
+    item = item_service.create_item(
+        agent, kind="ticket", title="x", item_type_id=ticket_type.id
+    )
+    _rule(
+        name="later",
+        trigger="updated",
+        actions=[{"type": "set_priority", "priority": 2}],
+    )
+    item_service.set_priority(item.id, 5, agent)
+    old, recent = _runs(item.id)[:2]
+    old.created_at = utcnow() - dt.timedelta(days=40)
+    db.session.commit()
+    assert prune_automation_runs(30) == 1
+    assert [r.id for r in _runs(item.id)][0] == recent.id
