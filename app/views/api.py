@@ -9,11 +9,14 @@ from flask_appbuilder import ModelRestApi
 from flask_appbuilder.api import BaseApi
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 from marshmallow.validate import Length, OneOf, Range
+from sqlalchemy import inspect
 from sqlalchemy.exc import DataError
 
-from app.errors import DomainError
+from app.errors import DomainError, InvalidInputError
+from app.extensions import db
 from app.jobs.mail import dispatch_outbox
 from app.models import (
     Channel,
@@ -151,12 +154,36 @@ def domain_error_response(api: BaseApi, error: DomainError):
     )
 
 
+def refuse_unknown_related(item: Any) -> None:
+    """Refuse ids of related rows that do not exist.
+
+    FAB's schema turns an unknown id into a new, empty related object; saving it
+    would fail inside the database. Such an object has no identity yet.
+    """
+    state = inspect(item)
+    with db.session.no_autoflush:
+        for relation in state.mapper.relationships:
+            for related in state.attrs[relation.key].history.added or ():
+                if related is not None and inspect(related).transient:
+                    if related in db.session:
+                        db.session.expunge(related)
+                    raise InvalidInputError(
+                        _l("This choice no longer exists."), field=relation.key
+                    )
+
+
 class AtriumRestApi(ModelRestApi):
     """A REST resource whose refused changes answer 4xx JSON, never 500, and
     leave nothing half-applied in the session (marshmallow may have set some
     attributes before it refused others)."""
 
     allow_browser_login = True
+
+    def pre_add(self, item: Any) -> None:
+        refuse_unknown_related(item)
+
+    def pre_update(self, item: Any) -> None:
+        refuse_unknown_related(item)
 
     def post_headless(self):
         return self._write(super().post_headless)

@@ -66,9 +66,11 @@ class ServicePrepared:
     prepare: Any = None
 
     def pre_add(self, item: Any) -> None:
+        super().pre_add(item)  # type: ignore[misc]
         type(self).prepare(item)
 
     def pre_update(self, item: Any) -> None:
+        super().pre_update(item)  # type: ignore[misc]
         type(self).prepare(item)
 
 

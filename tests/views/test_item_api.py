@@ -170,3 +170,50 @@ def test_a_task_id_is_404_on_the_ticket_resource(client, world, sign_in):
         ).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "field"),
+    [
+        ("/api/v1/project/", {"name": "Pond", "organization": 999999}, "organization"),
+        (
+            "/api/v1/organization/",
+            {"name": "Pond Ltd", "default_team": 999999},
+            "default_team",
+        ),
+        (
+            "/api/v1/customer/",
+            {"email": "a@b.example", "organization": 999999},
+            "organization",
+        ),
+    ],
+)
+def test_unknown_related_ids_are_refused(client, login, path, payload, field):
+    from app.models import Organization, Project
+
+    login("Admin")
+    before = (
+        db.session.scalar(db.select(db.func.count(Organization.id))),
+        db.session.scalar(db.select(db.func.count(Project.id))),
+    )
+    response = client.post(path, json=payload)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert field in response.get_data(as_text=True)
+    after = (
+        db.session.scalar(db.select(db.func.count(Organization.id))),
+        db.session.scalar(db.select(db.func.count(Project.id))),
+    )
+    assert after == before
+
+
+def test_unknown_related_id_on_update_is_refused(client, login):
+    from tests import factories
+
+    login("Admin")
+    project = factories.ProjectFactory(name="Pond")
+    response = client.put(
+        f"/api/v1/project/{project.id}", json={"organization": 424242}
+    )
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(type(project), project.id).organization_id is None
