@@ -171,3 +171,57 @@ def test_seed_automations_run_in_a_real_worker(
         .one()
         .startswith("We have not heard from you")
     )
+
+
+def test_sla_automations_run_in_a_real_worker(
+    app, redis_server, database_url, instance_dir, monkeypatch, agent, ticket_type
+):
+    """ "Add every new ticket to the SLA", then "escalate a breach" from the scan."""
+    from app.jobs.sla import scan_sla
+    from app.models import SlaPolicy
+
+    holder = app.extensions[EXTENSION_KEY]
+    monkeypatch.setattr(holder, "connection", connect_redis(redis_server.url))
+    monkeypatch.setitem(app.config, "RQ_ASYNC", True)
+    # Matches nothing by itself (another priority): only the rule applies it.
+    policy = SlaPolicy(
+        name="Sample SLA", priority=1, first_response_minutes=60, resolution_minutes=120
+    )
+    db.session.add(policy)
+    db.session.commit()
+    _from_template("apply_sla", **{"actions.0.policy": policy.id})
+    _from_template("escalate_breach")
+    ticket = item_service.create_item(
+        agent, kind="ticket", title="Chiller alarm", item_type_id=ticket_type.id
+    )
+    # Opened two days ago: by the time the rule applies the SLA, it is overdue.
+    db.session.execute(
+        db.update(Item)
+        .where(Item.id == ticket.id)
+        .values(
+            created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            - dt.timedelta(days=2)
+        )
+    )
+    db.session.commit()
+    _run_worker(database_url, instance_dir, redis_server.url)
+    db.session.expire_all()
+    ticket = db.session.get(Item, ticket.id)
+    assert ticket.sla_policy_id == policy.id and ticket.sla_policy_pinned
+    assert ticket.priority == 3  # not escalated yet: the scan announces breaches
+
+    enqueue(scan_sla)
+    _run_worker(database_url, instance_dir, redis_server.url)
+    db.session.expire_all()
+    ticket = db.session.get(Item, ticket.id)
+    assert ticket.sla_first_response_breached and ticket.sla_resolution_breached
+    assert ticket.priority == 5
+    notes = db.session.scalars(
+        db.select(Message.body_text).filter_by(item_id=ticket.id, kind="internal")
+    ).all()
+    # Two breaches (first response and resolution), one escalation each.
+    assert len(notes) == 2 and all(n.startswith("SLA breached") for n in notes)
+    runs = db.session.scalars(
+        db.select(AutomationRun).filter_by(item_id=ticket.id, trigger="sla_breached")
+    ).all()
+    assert len(runs) == 2 and all(r.matched and not r.error for r in runs)
