@@ -1,7 +1,8 @@
 """`make bench`: page and API timings on a large desk, and mail ingestion.
 
 Usage: python -m tests.bench.run [--items N] [--db sqlite|postgres|both]
-                                 [--only pages|mail|sla] [--mail N] [--pipe-mail N]
+                                 [--only pages|mail|sla|automation]
+                                 [--mail N] [--pipe-mail N]
                                  [--sla-items N]
 Pages: p50/p95 (ms) and the SQL query count of each measured request.
 Mail: messages per second through `flask mail ingest` (one process per mail, as
@@ -10,6 +11,8 @@ does) and through the poll job over real IMAP (Dovecot, when installed); peak
 memory on a 30 MB mail.
 SLA: the periodic scan's select and a whole scan over a million items
 (tests/bench/sla.py).
+Automation: evaluating one event against 200 active rules, and the whole event
+job (tests/bench/automation.py).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 
+from tests.bench.automation import run_automation
 from tests.bench.sla import run_sla
 
 ROUNDS = 30
@@ -473,7 +477,9 @@ def main() -> None:
     )
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument(
-        "--only", choices=("pages", "mail", "sla"), help="run one part (default: all)"
+        "--only",
+        choices=("pages", "mail", "sla", "automation"),
+        help="run one part (default: all)",
     )
     parser.add_argument(
         "--sla-items", type=int, default=1_000_000, help="items for the SLA scan"
@@ -488,34 +494,35 @@ def main() -> None:
         help="mails ingested by one `flask mail ingest` process each",
     )
     args = parser.parse_args()
-    pages = args.only in (None, "pages")
-    mail = args.only in (None, "mail")
-    sla = args.only in (None, "sla")
     sizes = {"messages": args.mail, "pipe_messages": args.pipe_mail}
+
+    def parts(url_for: Callable[[str], str], label: str) -> dict[str, Callable]:
+        """What each part runs on one database (``url_for(name)`` gives its URL)."""
+        return {
+            "pages": lambda: run(url_for("bench"), label, args.items, print),
+            "mail": lambda: run_mail(url_for("mail"), label, print, **sizes),
+            "sla": lambda: run_sla(url_for("sla"), label, print, items=args.sla_items),
+            "automation": lambda: run_automation(url_for("automation"), label, print),
+        }
+
+    chosen = [args.only] if args.only else ["pages", "mail", "sla", "automation"]
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="atrium-bench-db-") as folder:
-            if pages:
+            if "pages" in chosen:
                 # The demo desk alone first: query counts must not grow with size.
                 run(f"sqlite:///{folder}/small.db", "SQLite, demo desk", 0, print)
-                run(f"sqlite:///{folder}/bench.db", "SQLite", args.items, print)
-            if mail:
-                run_mail(f"sqlite:///{folder}/mail.db", "SQLite", print, **sizes)
-            if sla:
-                run_sla(
-                    f"sqlite:///{folder}/sla.db", "SQLite", print, items=args.sla_items
-                )
+            sqlite = parts(lambda name: f"sqlite:///{folder}/{name}.db", "SQLite")
+            for part in chosen:
+                sqlite[part]()
     if args.db in ("postgres", "both"):
         from tests.pg import TemporaryPostgres
 
         cluster = TemporaryPostgres()
         try:
             url = cluster.start()
-            if pages:
-                run(url, "PostgreSQL 15", args.items, print)
-            if mail:
-                run_mail(url, "PostgreSQL 15", print, **sizes)
-            if sla:
-                run_sla(url, "PostgreSQL 15", print, items=args.sla_items)
+            postgres = parts(lambda _name: url, "PostgreSQL 15")
+            for part in chosen:
+                postgres[part]()
         finally:
             cluster.stop()
 
