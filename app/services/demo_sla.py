@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import case, null, select, update
 
 from app.extensions import db
 from app.models import WEEKDAYS, BusinessCalendar, Item, SlaPolicy, Status
+from app.models.base import utcnow
 from app.services import sla
 
 OFFICE_HOURS = {
@@ -51,16 +54,42 @@ def ensure_demo_sla() -> BusinessCalendar:
     return calendar
 
 
+#: The demo desk adopted its SLAs this long ago: older items run on none.
+SLA_ADOPTED_DAYS = 21
+_NO_SLA = {
+    "sla_policy_id": None,
+    "sla_policy_pinned": False,
+    "sla_paused_at": None,
+    "sla_paused_seconds": 0,
+    "sla_next_check_at": None,
+    "sla_first_response_due": None,
+    "sla_resolution_due": None,
+    "sla_first_response_breached": False,
+    "sla_resolution_breached": False,
+    "sla_first_response_warned": False,
+    "sla_resolution_warned": False,
+}
+
+
 def settle_demo_clocks() -> int:
-    """Recompute every item's SLA after the demo history was backdated.
+    """Recompute the SLA of recent items after the demo history was backdated.
 
     Backdating moved creation and resolution times but not the pauses: a stopped
     clock counts from the item's last change, and passed deadlines are flagged
-    without announcing them. Commits; returns how many items were settled.
+    without announcing them. Items from before the SLAs were adopted have none.
+    Commits; returns how many items were settled.
     """
+    adopted = utcnow() - dt.timedelta(days=SLA_ADOPTED_DAYS)
+    db.session.execute(
+        update(Item)
+        .where(Item.created_at < adopted)
+        .values(**_NO_SLA)
+        .execution_options(synchronize_session=False)
+    )
     stopped = select(Status.id).where(Status.category.in_(sla.STOPPED_CATEGORIES))
     db.session.execute(
         update(Item)
+        .where(Item.created_at >= adopted)
         .values(
             sla_paused_seconds=0,
             sla_paused_at=case(
@@ -69,6 +98,7 @@ def settle_demo_clocks() -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    settled = sla.refresh_items(db.session.scalars(select(Item.id).order_by(Item.id)))
+    recent = select(Item.id).where(Item.created_at >= adopted).order_by(Item.id)
+    settled = sla.refresh_items(db.session.scalars(recent))
     db.session.commit()
     return settled

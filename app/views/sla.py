@@ -243,6 +243,8 @@ def span_text(seconds: int) -> str:
 
 def state_text(state: sla_service.SlaState) -> str:
     """What a badge says: time left, overdue time, paused, met."""
+    if state.state == "breached" and state.met_at is not None:
+        return _("late by %(time)s", time=span_text(state.seconds_left or 0))
     if state.state == "breached":
         return _("overdue %(time)s", time=span_text(state.seconds_left or 0))
     if state.state == "paused":

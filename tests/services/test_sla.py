@@ -676,11 +676,20 @@ def test_demo_items_run_on_the_demo_policies():
         db.select(BusinessCalendar).where(BusinessCalendar.is_default.is_(True))
     )
     assert calendar is not None and calendar.weekly_hours["mon"] == [["09:00", "17:00"]]
-    items = list(db.session.scalars(db.select(Item)))
-    assert items and all(item.sla_policy_id is not None for item in items)
+    from app.models.base import utcnow
+    from app.services.demo_sla import SLA_ADOPTED_DAYS
+
+    adopted = utcnow() - dt.timedelta(days=SLA_ADOPTED_DAYS)
+    every = list(db.session.scalars(db.select(Item)))
+    items = [item for item in every if item.created_at >= adopted]
+    older = [item for item in every if item.created_at < adopted]
+    assert items and older  # the demo history spans both sides of the adoption
+    assert all(item.sla_policy_id is not None for item in items)
     assert all(item.sla_resolution_due > item.created_at for item in items)
+    # Items from before the SLAs were adopted run on none.
+    assert all(item.sla_policy_id is None for item in older)
+    assert all(item.sla_resolution_due is None for item in older)
     urgent = [item for item in items if item.priority == 5]
-    assert urgent  # the demo seed makes two of forty urgent
     assert all(item.sla_policy_id == policies["Priority SLA"].id for item in urgent)
     # Deadlines that passed in the backdated history are settled, not announced.
     assert sla.scan() == []

@@ -378,3 +378,18 @@ def test_items_without_a_policy_have_no_panel(client, login, world):
     login("Agent")
     page = client.get(f"/tickets/show/{world.ticket_a.id}").get_data(as_text=True)
     assert "atrium-sla-panel" not in page
+
+
+def test_a_target_met_late_reads_late_not_overdue(app):
+    import datetime as dt
+
+    from app.services.sla import SlaState
+    from app.views.sla import state_text
+
+    due = dt.datetime(2026, 3, 2, 10, 0)
+    late = SlaState(
+        "breached", due, -2 * 3600, "resolution", due + dt.timedelta(hours=2)
+    )
+    running = SlaState("breached", due, -2 * 3600, "resolution", None)
+    assert state_text(late) == "late by 2h 00m"
+    assert state_text(running) == "overdue 2h 00m"
