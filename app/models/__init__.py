@@ -30,6 +30,7 @@ from app.models.satisfaction import SatisfactionRating
 from app.models.settings import Setting
 from app.models.sla import SlaPolicy
 from app.models.teams import Team, team_member
+from app.models.time_entries import TimeEntry, TimeSource
 from app.models.users import AtriumUser
 from app.models.workflows import (
     RESOLVED_CATEGORIES,
@@ -79,6 +80,8 @@ __all__ = [
     "Status",
     "StatusCategory",
     "Team",
+    "TimeEntry",
+    "TimeSource",
     "Trigger",
     "item_customer_follower",
     "item_follower",

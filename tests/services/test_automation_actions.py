@@ -327,3 +327,34 @@ def test_preview_writes_nothing(agent, ticket_type, customer, make_user):
     assert after == before
     assert db.session.scalar(db.select(db.func.count(Project.id))) == 0
     assert db.session.scalar(db.select(db.func.count(Message.id))) == 0
+
+
+def test_logging_time_moves_the_item_status(agent, ticket_type):
+    """The repair firm's case: time logged on a new ticket means work started."""
+    from app.services.time_entries import log_time, update_entry
+
+    _rule(
+        [{"type": "set_status", "status": "category:open"}],
+        object="timeentry",
+        conditions={
+            "match": "all",
+            "groups": [
+                {
+                    "match": "all",
+                    "conditions": [
+                        {"field": "status_category", "op": "in", "value": ["new"]},
+                        {"field": "minutes", "op": "gte", "value": 15},
+                    ],
+                }
+            ],
+        },
+    )
+    item = _ticket(agent, ticket_type)
+    short = log_time(item.id, agent, minutes=5)
+    assert _reload(item.id).status.category == "new"
+    update_entry(short.id, agent, {"minutes": 45})  # an edit is not "created"
+    assert _reload(item.id).status.category == "new"
+    log_time(item.id, agent, minutes=30, note="Replaced the pump")
+    assert _reload(item.id).status.category == "open"
+    run = _last_run()
+    assert run.item_id == item.id and run.matched and run.trigger == "created"

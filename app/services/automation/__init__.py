@@ -169,3 +169,15 @@ def project_saved(project: Any, *, created: bool) -> None:
         f"project-{project.id}-{trigger}-{uuid.uuid4().hex[:8]}",
         project_id=project.id,
     )
+
+
+def time_entry_saved(entry: Any, *, created: bool) -> None:
+    """Queue the rules logging (or correcting) time may trigger."""
+    trigger = Trigger.CREATED.value if created else Trigger.UPDATED.value
+    _queue(
+        RuleObject.TIME_ENTRY.value,
+        [trigger],
+        f"timeentry-{entry.id}-{trigger}-{uuid.uuid4().hex[:8]}",
+        item_id=entry.item_id,
+        time_entry_id=entry.id,
+    )

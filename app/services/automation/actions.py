@@ -270,15 +270,7 @@ def text_context(item: Item) -> dict[str, Any]:
     """What an automatic note or reply may say with ``{{ ... }}``."""
     requester = item.requester
     return {
-        "item": {
-            "number": item.number,
-            "title": item.title,
-            "status": item.status.name if item.status else "",
-            "type": item.item_type.name if item.item_type else "",
-            "priority": item.priority,
-            "organization": item.organization.name if item.organization else "",
-            "resolution": item.resolution or "",
-        },
+        "item": notifications.item_fields(item),
         "recipient": {
             "name": requester.name if requester is not None else "",
             "email": requester.email if requester is not None else "",
@@ -313,13 +305,19 @@ def _plan_send_survey(plan: Plan, action: dict[str, Any]) -> None:
     plan.later.append(("send_survey", requester.email, send))
 
 
-def _plan_convert(plan: Plan, action: dict[str, Any]) -> None:
+def _task_type_id(action: dict[str, Any]) -> int:
+    """The action's task type, else the first enabled one."""
     type_id = action.get("item_type")
     if type_id is None:
         types = enabled_types("task")
         if not types:
             raise ActionError(_("There is no enabled task type."))
         type_id = types[0].id
+    return type_id
+
+
+def _plan_convert(plan: Plan, action: dict[str, Any]) -> None:
+    type_id = _task_type_id(action)
     name = name_of(ItemType, type_id)
 
     def convert() -> None:
@@ -386,12 +384,7 @@ def run_project_actions(
     for action in actions:
         if action["type"] != "create_task":
             continue
-        type_id = action.get("item_type")
-        if type_id is None:
-            types = enabled_types("task")
-            if not types:
-                raise ActionError(_("There is no enabled task type."))
-            type_id = types[0].id
+        type_id = _task_type_id(action)
         task = items.create_item(
             _system_user(),
             kind="task",

@@ -28,8 +28,11 @@ from app.models import (
 from app.services.email_templates import EVENT_LABELS, EmailEvent
 
 ITEM_OBJECTS = (RuleObject.TICKET.value, RuleObject.TASK.value)
-#: Objects the editor offers; time entries join once time tracking exists.
-EDITABLE_OBJECTS = (*ITEM_OBJECTS, RuleObject.PROJECT.value)
+ENTRY = RuleObject.TIME_ENTRY.value
+#: Objects whose rules act on an item (a time entry's rules act on its item).
+ACTING_ON_ITEMS = (*ITEM_OBJECTS, ENTRY)
+#: Objects the editor offers.
+EDITABLE_OBJECTS = (*ITEM_OBJECTS, RuleObject.PROJECT.value, ENTRY)
 
 OBJECT_LABELS = {
     RuleObject.TICKET.value: _l("Ticket"),
@@ -53,7 +56,7 @@ OBJECT_TRIGGERS = {
     RuleObject.TICKET.value: tuple(t.value for t in Trigger),
     RuleObject.TASK.value: tuple(t.value for t in Trigger),
     RuleObject.PROJECT.value: (Trigger.CREATED.value, Trigger.UPDATED.value),
-    RuleObject.TIME_ENTRY.value: (),
+    RuleObject.TIME_ENTRY.value: (Trigger.CREATED.value, Trigger.UPDATED.value),
 }
 
 SLA_TARGETS = {
@@ -143,27 +146,35 @@ FIELDS: tuple[FieldSpec, ...] = (
         "organization",
         _l("Organization"),
         "ref",
-        (*ITEM_OBJECTS, "project"),
+        (*ACTING_ON_ITEMS, "project"),
         "lookup:organizations",
     ),
     FieldSpec(
         "requester_domain", _l("Requester's e-mail domain"), "text", ITEM_OBJECTS
     ),
-    FieldSpec("item_type", _l("Type"), "ref", ITEM_OBJECTS, "types"),
+    FieldSpec("item_type", _l("Type"), "ref", ACTING_ON_ITEMS, "types"),
     FieldSpec("priority", _l("Priority"), "number", ITEM_OBJECTS),
     FieldSpec("channel", _l("Channel"), "choice", ITEM_OBJECTS, "channels"),
-    FieldSpec("status", _l("Status"), "ref", ITEM_OBJECTS, "statuses"),
+    FieldSpec("status", _l("Status"), "ref", ACTING_ON_ITEMS, "statuses"),
     FieldSpec(
-        "status_category", _l("Status category"), "choice", ITEM_OBJECTS, "categories"
+        "status_category",
+        _l("Status category"),
+        "choice",
+        ACTING_ON_ITEMS,
+        "categories",
     ),
-    FieldSpec("assignee", _l("Assignee"), "ref", ITEM_OBJECTS, "lookup:agents"),
-    FieldSpec("team", _l("Team"), "ref", ITEM_OBJECTS, "teams"),
-    FieldSpec("project", _l("Project"), "ref", ITEM_OBJECTS, "lookup:projects"),
+    FieldSpec("assignee", _l("Assignee"), "ref", ACTING_ON_ITEMS, "lookup:agents"),
+    FieldSpec("team", _l("Team"), "ref", ACTING_ON_ITEMS, "teams"),
+    FieldSpec("project", _l("Project"), "ref", ACTING_ON_ITEMS, "lookup:projects"),
     FieldSpec("title", _l("Title"), "text", ITEM_OBJECTS),
     FieldSpec("message_text", _l("Message text"), "text", ITEM_OBJECTS),
     FieldSpec("name", _l("Name"), "text", ("project",)),
     FieldSpec("portfolio", _l("Portfolio"), "ref", ("project",), "portfolios"),
     FieldSpec("archived", _l("Archived"), "bool", ("project",)),
+    FieldSpec("minutes", _l("Minutes logged"), "number", (ENTRY,)),
+    FieldSpec("billable", _l("Billable"), "bool", (ENTRY,)),
+    FieldSpec("logged_by", _l("Logged by"), "ref", (ENTRY,), "lookup:agents"),
+    FieldSpec("note", _l("Note"), "text", (ENTRY,)),
 )
 FIELDS_BY_KEY = {spec.key: spec for spec in FIELDS}
 CUSTOM_PREFIX = "cf:"
@@ -201,7 +212,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "set_status",
         _l("Set status"),
-        ITEM_OBJECTS,
+        ACTING_ON_ITEMS,
         (ParamSpec("status", _l("Status"), "status", "statuses"),),
     ),
     ActionSpec(
@@ -219,13 +230,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "set_assignee",
         _l("Assign to a person"),
-        ITEM_OBJECTS,
+        ACTING_ON_ITEMS,
         (ParamSpec("user", _l("Person"), "ref", "lookup:agents", required=False),),
     ),
     ActionSpec(
         "set_team",
         _l("Assign to a team"),
-        ITEM_OBJECTS,
+        ACTING_ON_ITEMS,
         (ParamSpec("team", _l("Team"), "ref", "teams", required=False),),
     ),
     ActionSpec(
@@ -261,7 +272,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "add_followers",
         _l("Add followers"),
-        ITEM_OBJECTS,
+        ACTING_ON_ITEMS,
         (ParamSpec("users", _l("People"), "refs", "lookup:agents"),),
     ),
     ActionSpec(
@@ -278,7 +289,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "send_email",
         _l("Send an e-mail template"),
-        ITEM_OBJECTS,
+        ACTING_ON_ITEMS,
         (
             ParamSpec("template", _l("Template"), "choice", "templates"),
             ParamSpec("to", _l("To"), "choice", "recipients"),
@@ -288,13 +299,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "add_note",
         _l("Add an internal note"),
-        ITEM_OBJECTS,
+        ACTING_ON_ITEMS,
         (ParamSpec("text", _l("Text"), "longtext"),),
     ),
     ActionSpec(
         "public_reply",
         _l("Reply to the customer"),
-        ITEM_OBJECTS,
+        ACTING_ON_ITEMS,
         (ParamSpec("text", _l("Text"), "longtext"),),
     ),
     ActionSpec("send_survey", _l("Send a satisfaction survey"), ITEM_OBJECTS),

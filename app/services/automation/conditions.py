@@ -8,8 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.extensions import db
-from app.models import Item, Message, MessageKind, Project
+from app.models import Item, Message, MessageKind, Project, TimeEntry
 from app.services.automation.catalog import CUSTOM_PREFIX
+
+#: Condition fields a time entry answers itself -> its column.
+ENTRY_COLUMNS = {
+    "minutes": "minutes",
+    "billable": "billable",
+    "logged_by": "user_id",
+    "note": "note",
+}
 
 
 @dataclass
@@ -19,16 +27,19 @@ class Subject:
     item: Item | None = None
     project: Project | None = None
     message_text: str | None = None
+    #: A time entry rule looks at the entry and at the item it was logged on.
+    entry: TimeEntry | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def value(self, key: str) -> Any:
         """The current value of condition field ``key`` (None when unset)."""
         if key not in self._cache:
-            self._cache[key] = (
-                self._item_value(key)
-                if self.item is not None
-                else self._project_value(key)
-            )
+            if self.entry is not None and key in ENTRY_COLUMNS:
+                self._cache[key] = getattr(self.entry, ENTRY_COLUMNS[key])
+            elif self.item is not None:
+                self._cache[key] = self._item_value(key)
+            else:
+                self._cache[key] = self._project_value(key)
         return self._cache[key]
 
     def _project_value(self, key: str) -> Any:

@@ -26,6 +26,7 @@ from app.models import (
     Message,
     Project,
     Status,
+    TimeEntry,
     Trigger,
 )
 from app.models.base import utcnow
@@ -47,6 +48,7 @@ class Event:
     triggers: list[str]
     item_id: int | None = None
     project_id: int | None = None
+    time_entry_id: int | None = None
     changes: dict[str, list[Any]] = field(default_factory=dict)
     message_id: int | None = None
     target: str = ""
@@ -154,6 +156,12 @@ def trigger_fits(rule: CompiledRule, event: Event) -> bool:
 
 
 def subject_of(event: Event) -> conditions.Subject | None:
+    """What the event's rules look at (None when it is gone)."""
+    if event.time_entry_id is not None:
+        entry = db.session.get(TimeEntry, event.time_entry_id)
+        if entry is None:
+            return None
+        return conditions.Subject(item=entry.item, entry=entry)
     if event.item_id is not None:
         # One query for what conditions read most: the status and the requester.
         item = db.session.get(

@@ -102,15 +102,11 @@ def _condition(field: str, op: str, value: Any = None) -> dict[str, Any]:
     }
 
 
-def draft(key: str) -> dict[str, Any]:
-    """The template as an editor draft (the shape validation.clean_rule accepts)."""
-    template = TEMPLATES_BY_KEY[key]
-    ticket_type = _first_id(ItemType, ItemType.kind == "ticket")
-    team = _first_id(Team)
-    policy = _first_id(SlaPolicy, SlaPolicy.enabled.is_(True))
-    rule: dict[str, Any] = {
-        "name": str(template.name),
-        "description": str(template.description),
+def blank_draft() -> dict[str, Any]:
+    """A new rule as the editor starts it."""
+    return {
+        "name": "",
+        "description": "",
         "object": "ticket",
         "trigger": "created",
         "trigger_options": {},
@@ -120,8 +116,20 @@ def draft(key: str) -> dict[str, Any]:
         "enabled": True,
         "stop_processing": False,
     }
-    rule.update(_SHAPES[key](ticket_type, team, policy))
-    return rule
+
+
+def draft(key: str) -> dict[str, Any]:
+    """The template as an editor draft (the shape validation.clean_rule accepts)."""
+    template = TEMPLATES_BY_KEY[key]
+    ticket_type = _first_id(ItemType, ItemType.kind == "ticket")
+    team = _first_id(Team)
+    policy = _first_id(SlaPolicy, SlaPolicy.enabled.is_(True))
+    return {
+        **blank_draft(),
+        "name": str(template.name),
+        "description": str(template.description),
+        **_SHAPES[key](ticket_type, team, policy),
+    }
 
 
 _SHAPES: dict[str, Any] = {
