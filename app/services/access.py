@@ -21,6 +21,7 @@ from app.models import (
     Message,
     MessageKind,
     Organization,
+    TimeEntry,
 )
 from app.services.settings import PortalVisibility, portal_visibility
 
@@ -29,6 +30,8 @@ ROLE_MANAGER = "Manager"
 ROLE_AGENT = "Agent"
 ROLE_CUSTOMER = "Customer"
 STAFF_ROLES = (ROLE_ADMIN, ROLE_MANAGER, ROLE_AGENT)
+#: Row ids are 32-bit integers in the database.
+MAX_ID = 2**31 - 1
 ALL_ROLES = (ROLE_ADMIN, ROLE_MANAGER, ROLE_AGENT, ROLE_CUSTOMER)
 
 #: What every signed-in person may do with their own account.
@@ -69,6 +72,8 @@ DESK_WORK = (
         "|PortfolioRestApi",
     ),
     ("can_(reply|download)", "ConversationView"),
+    ("can_log", "TimeEntryView"),
+    ("can_(get|post|put|delete|info)", "TimeEntryRestApi"),
     ("can_(get|post|info)", "MessageRestApi|AttachmentRestApi"),
     ("can_download", "AttachmentRestApi"),
     ("can_(get|info)", "TeamRestApi|ItemTypeRestApi|StatusRestApi"),
@@ -212,6 +217,8 @@ def get_visible_item(item_id: int, user: object | None = None) -> Item:
         item_id = int(item_id)
     except (TypeError, ValueError):
         raise NotFoundError() from None
+    if not 0 < item_id <= MAX_ID:
+        raise NotFoundError()  # PostgreSQL would refuse the number itself
     item = db.session.scalar(
         db.select(Item).where(Item.id == item_id, item_scope(user))
     )
@@ -260,3 +267,11 @@ def attachment_scope(user: object | None = None) -> ColumnElement[bool]:
             Attachment.message.has(Message.kind == MessageKind.PUBLIC.value),
         ),
     )
+
+
+def time_entry_scope(user: object | None = None) -> ColumnElement[bool]:
+    """Time entries ``user`` may see: staff, on visible items; customers none."""
+    user = user if user is not None else getattr(g, "user", None)
+    if not is_staff(user):
+        return false()
+    return TimeEntry.item.has(item_scope(user))

@@ -58,9 +58,8 @@ def _language(person: Any) -> str:
     )
 
 
-def _item_context(item: Item, staff: bool) -> dict[str, Any]:
-    base = current_app.config["PUBLIC_URL"]
-    section = "tickets" if item.kind == "ticket" else "tasks"
+def item_fields(item: Item) -> dict[str, Any]:
+    """What a mail or an automatic note may say about an item (``{{ item.* }}``)."""
     return {
         "number": item.number,
         "title": item.title,
@@ -69,8 +68,14 @@ def _item_context(item: Item, staff: bool) -> dict[str, Any]:
         "priority": item.priority,
         "organization": item.organization.name if item.organization else "",
         "resolution": item.resolution or "",
-        "url": f"{base}/{section}/show/{item.id}" if staff else "",
     }
+
+
+def _item_context(item: Item, staff: bool) -> dict[str, Any]:
+    base = current_app.config["PUBLIC_URL"]
+    section = "tickets" if item.kind == "ticket" else "tasks"
+    url = f"{base}/{section}/show/{item.id}" if staff else ""
+    return {**item_fields(item), "url": url}
 
 
 def _person_name(person: Any) -> str:

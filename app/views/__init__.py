@@ -48,6 +48,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.jobs import JobRunModelView
     from app.views.lookups import LookupView
     from app.views.satisfaction import rating_bp
+    from app.views.time_entries import TimeEntryView
 
     for view in (
         items.ItemEventModelView,
@@ -58,6 +59,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         trees.TreeFragmentView,
         ItemCustomFieldsView,
         ConversationView,
+        TimeEntryView,
         automation.AutomationRuleEditorView,
     ):
         appbuilder.add_view_no_menu(view)

@@ -478,6 +478,7 @@ APIS = (
 def register_apis(appbuilder) -> None:
     """Add every REST resource under /api/v1/."""
     from app.views.api_conversations import AttachmentRestApi, MessageRestApi
+    from app.views.api_time import TimeEntryRestApi
 
-    for api in (*APIS, MessageRestApi, AttachmentRestApi):
+    for api in (*APIS, MessageRestApi, AttachmentRestApi, TimeEntryRestApi):
         appbuilder.add_api(api)

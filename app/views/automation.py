@@ -145,22 +145,6 @@ def _existing(rows: Any) -> list[AutomationRule]:
     return [row for row in selected_rows(rows) if row is not None]
 
 
-def blank_draft() -> dict[str, Any]:
-    """A new rule as the editor starts it."""
-    return {
-        "name": "",
-        "description": "",
-        "object": "ticket",
-        "trigger": "created",
-        "trigger_options": {},
-        "conditions": {"match": "all", "groups": []},
-        "actions": [],
-        "position": 0,
-        "enabled": True,
-        "stop_processing": False,
-    }
-
-
 def posted_draft(raw: str) -> dict[str, Any]:
     """The rule the editor posted as JSON; InvalidInputError if it is unreadable."""
     unreadable = InvalidInputError(
@@ -233,7 +217,7 @@ class AutomationRuleEditorView(BaseView):
             return self._save(None)
         key = request.args.get("template")
         if key is None:
-            return self._editor(None, blank_draft())
+            return self._editor(None, rule_templates.blank_draft())
         if key not in rule_templates.TEMPLATES_BY_KEY:
             abort(404)
         return self._editor(None, rule_templates.draft(key))
@@ -256,8 +240,13 @@ class AutomationRuleEditorView(BaseView):
         try:
             draft = posted_draft(request.form.get("rule", ""))
             result = rules.try_rule(draft, request.form.get("item", ""), g.user)
-        except NotFoundError:
-            message = _("No item or project with this number.")
+        except NotFoundError as exc:
+            # Some carry their own reason (an item without time logged on it).
+            message = (
+                str(exc.message)
+                if "message" in vars(exc)
+                else _("No item or project with this number.")
+            )
             return jsonify(message=message, field="item"), 404
         except DomainError as exc:
             return jsonify(message=str(exc.message), field=exc.field or ""), 400
@@ -282,7 +271,7 @@ class AutomationRuleEditorView(BaseView):
                 draft = (
                     rules.rule_data(rules.get_rule(rule_id))
                     if rule_id
-                    else blank_draft()
+                    else rule_templates.blank_draft()
                 )
             return self._editor(rule_id, draft, exc), 400
         flash(_("Rule “%(name)s” saved.", name=rule.name), "success")

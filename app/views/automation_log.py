@@ -113,13 +113,7 @@ class RunLogInterface(EagerInterface):
     """Runs with their rule, item and project loaded per page; computed columns."""
 
     filter_converter_class = RunFilterConverter
-
-    @staticmethod
-    def _get_attr_value(item, col):
-        computed = COMPUTED_COLUMNS.get(col)
-        if computed is not None:
-            return computed(item)
-        return EagerInterface._get_attr_value(item, col)
+    computed_columns = COMPUTED_COLUMNS
 
 
 class AutomationRunModelView(AtriumModelView):

@@ -40,6 +40,7 @@ from app.views.sla import (
     sla_badge,
     sla_panel,
 )
+from app.views.time_entries import time_panel
 from app.views.widgets import (
     RemoteSelectField,
     stars,
@@ -128,13 +129,7 @@ class ItemInterface(EagerInterface):
     """Items for the list screens: the SLA column, and the SLA search filters."""
 
     filter_converter_class = ItemFilterConverter
-
-    @staticmethod
-    def _get_attr_value(item, col):
-        computed = COMPUTED_COLUMNS.get(col)
-        if computed is not None:
-            return computed(item)
-        return EagerInterface._get_attr_value(item, col)
+    computed_columns = COMPUTED_COLUMNS
 
 
 class ItemEventModelView(AtriumModelView):
@@ -361,6 +356,7 @@ class ItemModelView(AtriumModelView):
                 satisfaction_service.latest_rating(item.id) if staff else None
             ),
             automation_runs=automation_panel(item_runs(item.id)) if staff else None,
+            time_panel=time_panel(item) if staff else None,
             **conversation_context(item),
         )
 

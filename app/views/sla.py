@@ -48,6 +48,21 @@ POLICY_LABELS = {
     "enabled": _l("Enabled"),
     "position": _l("Position"),
 }
+#: What the policy form and the REST resource edit, in form order.
+POLICY_COLUMNS = [
+    "name",
+    "description",
+    "organization",
+    "item_type",
+    "priority",
+    "calendar",
+    "first_response_minutes",
+    "resolution_minutes",
+    "warning_minutes",
+    "enabled",
+    "position",
+]
+POLICY_SEARCH_COLUMNS = ["name", "organization", "item_type", "priority", "enabled"]
 TARGET_LABELS = {
     sla_service.FIRST_RESPONSE: _l("First response"),
     sla_service.RESOLUTION: _l("Resolution"),
@@ -137,22 +152,10 @@ class SlaPolicyModelView(ServicePrepared, AtriumModelView):
         "enabled",
         "position",
     ]
-    add_columns = [
-        "name",
-        "description",
-        "organization",
-        "item_type",
-        "priority",
-        "calendar",
-        "first_response_minutes",
-        "resolution_minutes",
-        "warning_minutes",
-        "enabled",
-        "position",
-    ]
-    edit_columns = add_columns
-    show_columns = add_columns
-    search_columns = ["name", "organization", "item_type", "priority", "enabled"]
+    add_columns = POLICY_COLUMNS
+    edit_columns = POLICY_COLUMNS
+    show_columns = POLICY_COLUMNS
+    search_columns = POLICY_SEARCH_COLUMNS
     order_columns = ["name", "priority", "position"]
     base_order = ("position", "asc")
     label_columns = POLICY_LABELS
@@ -191,21 +194,9 @@ class SlaPolicyRestApi(ServicePrepared, AtriumRestApi):
         "position",
     ]
     show_columns = [*list_columns, "description"]
-    add_columns = [
-        "name",
-        "description",
-        "organization",
-        "item_type",
-        "priority",
-        "calendar",
-        "first_response_minutes",
-        "resolution_minutes",
-        "warning_minutes",
-        "enabled",
-        "position",
-    ]
-    edit_columns = add_columns
-    search_columns = ["name", "organization", "item_type", "priority", "enabled"]
+    add_columns = POLICY_COLUMNS
+    edit_columns = POLICY_COLUMNS
+    search_columns = POLICY_SEARCH_COLUMNS
     order_columns = ["id", "name", "priority", "position"]
 
     prepare = staticmethod(policy_service.prepare_policy)

@@ -4,12 +4,11 @@ end to end by a real `flask worker` on a real Redis."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 
 import pytest
 
 from app.extensions import db
-from app.jobs import EXTENSION_KEY, connect_redis, enqueue
+from app.jobs import enqueue
 from app.jobs.automation import run_time_rules
 from app.models import AutomationRun, Item, Message, OutboundEmail, Project
 from app.services import items as item_service
@@ -17,7 +16,6 @@ from app.services.automation import rules, templates
 from app.services.messages import MessageDraft, post_message
 from app.services.workflows import status_in_category
 from tests import factories
-from tests.servers import app_env, flask_command
 
 pytestmark = pytest.mark.slow
 
@@ -33,33 +31,25 @@ def _from_template(key: str, **changes) -> None:
     rules.save_rule(None, draft)
 
 
-def _run_worker(database_url, instance_dir, redis_url) -> None:
-    result = subprocess.run(
-        flask_command("worker", "--burst"),
-        env=app_env(database_url, instance_dir, REDIS_URL=redis_url),
-        capture_output=True,
-        text=True,
-        timeout=180,
+def _ticket(agent, ticket_type, title: str, requester, **fields) -> Item:
+    return item_service.create_item(
+        agent,
+        kind="ticket",
+        title=title,
+        item_type_id=ticket_type.id,
+        requester_id=requester.id,
+        **fields,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def _backdate(item_id: int, **columns) -> None:
+    db.session.execute(db.update(Item).where(Item.id == item_id).values(**columns))
+    db.session.commit()
 
 
 def test_seed_automations_run_in_a_real_worker(
-    app,
-    redis_server,
-    database_url,
-    instance_dir,
-    monkeypatch,
-    agent,
-    ticket_type,
-    task_type,
-    make_user,
-    make_customer_user,
+    real_worker, agent, ticket_type, task_type, make_user, make_customer_user
 ):
-    holder = app.extensions[EXTENSION_KEY]
-    monkeypatch.setattr(holder, "connection", connect_redis(redis_server.url))
-    monkeypatch.setitem(app.config, "RQ_ASYNC", True)
-
     installers = factories.TeamFactory(name="Installers", members=[agent])
     organization = factories.OrganizationFactory(name="Aquaria Ltd")
     other_org = factories.OrganizationFactory(name="Pond World")
@@ -89,20 +79,8 @@ def test_seed_automations_run_in_a_real_worker(
 
     waiting = status_in_category(ticket_type.id, "waiting")
     done = status_in_category(ticket_type.id, "done")
-    ticket = item_service.create_item(
-        agent,
-        kind="ticket",
-        title="Pump is noisy",
-        item_type_id=ticket_type.id,
-        requester_id=customer.id,
-    )
-    routed = item_service.create_item(
-        agent,
-        kind="ticket",
-        title="Pond liner",
-        item_type_id=ticket_type.id,
-        requester_id=pond_customer.id,
-    )
+    ticket = _ticket(agent, ticket_type, "Pump is noisy", customer)
+    routed = _ticket(agent, ticket_type, "Pond liner", pond_customer)
     task = item_service.create_item(
         agent,
         kind="task",
@@ -115,32 +93,14 @@ def test_seed_automations_run_in_a_real_worker(
     )
     item_service.change_status(ticket.id, waiting.id, agent)
     post_message(ticket.id, customer_user, MessageDraft(body_text="Still noisy!"))
-    resolved = item_service.create_item(
-        agent,
-        kind="ticket",
-        title="Light",
-        item_type_id=ticket_type.id,
-        requester_id=customer.id,
-    )
+    resolved = _ticket(agent, ticket_type, "Light", customer)
     item_service.change_status(resolved.id, done.id, agent)
-    quiet = item_service.create_item(
-        agent,
-        kind="ticket",
-        title="Quiet",
-        item_type_id=ticket_type.id,
-        requester_id=customer.id,
-        status_id=waiting.id,
-    )
-    _run_worker(database_url, instance_dir, redis_server.url)
+    quiet = _ticket(agent, ticket_type, "Quiet", customer, status_id=waiting.id)
+    real_worker()
     # A week later (the creation rules above touched it too): the periodic job.
-    db.session.execute(
-        db.update(Item)
-        .where(Item.id == quiet.id)
-        .values(updated_at=dt.datetime(2020, 1, 1))
-    )
-    db.session.commit()
+    _backdate(quiet.id, updated_at=dt.datetime(2020, 1, 1))
     enqueue(run_time_rules)
-    _run_worker(database_url, instance_dir, redis_server.url)
+    real_worker()
 
     db.session.expire_all()
     runs = db.session.scalars(db.select(AutomationRun)).all()
@@ -173,16 +133,11 @@ def test_seed_automations_run_in_a_real_worker(
     )
 
 
-def test_sla_automations_run_in_a_real_worker(
-    app, redis_server, database_url, instance_dir, monkeypatch, agent, ticket_type
-):
+def test_sla_automations_run_in_a_real_worker(real_worker, agent, ticket_type):
     """ "Add every new ticket to the SLA", then "escalate a breach" from the scan."""
     from app.jobs.sla import scan_sla
     from app.models import SlaPolicy
 
-    holder = app.extensions[EXTENSION_KEY]
-    monkeypatch.setattr(holder, "connection", connect_redis(redis_server.url))
-    monkeypatch.setitem(app.config, "RQ_ASYNC", True)
     # Matches nothing by itself (another priority): only the rule applies it.
     policy = SlaPolicy(
         name="Sample SLA", priority=1, first_response_minutes=60, resolution_minutes=120
@@ -195,23 +150,16 @@ def test_sla_automations_run_in_a_real_worker(
         agent, kind="ticket", title="Chiller alarm", item_type_id=ticket_type.id
     )
     # Opened two days ago: by the time the rule applies the SLA, it is overdue.
-    db.session.execute(
-        db.update(Item)
-        .where(Item.id == ticket.id)
-        .values(
-            created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            - dt.timedelta(days=2)
-        )
-    )
-    db.session.commit()
-    _run_worker(database_url, instance_dir, redis_server.url)
+    two_days_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=2)
+    _backdate(ticket.id, created_at=two_days_ago)
+    real_worker()
     db.session.expire_all()
     ticket = db.session.get(Item, ticket.id)
     assert ticket.sla_policy_id == policy.id and ticket.sla_policy_pinned
     assert ticket.priority == 3  # not escalated yet: the scan announces breaches
 
     enqueue(scan_sla)
-    _run_worker(database_url, instance_dir, redis_server.url)
+    real_worker()
     db.session.expire_all()
     ticket = db.session.get(Item, ticket.id)
     assert ticket.sla_first_response_breached and ticket.sla_resolution_breached

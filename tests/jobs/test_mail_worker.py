@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from app.extensions import db
-from app.jobs import EXTENSION_KEY, connect_redis, enqueue
+from app.jobs import enqueue
 from app.jobs.mail import send_outbound_email
 from app.models import JobRun, JobStatus, OutboundEmail
 from app.services.outbox import queue_mail
-from tests.servers import app_env, flask_command
 
 pytestmark = pytest.mark.slow
 
 
-def test_a_real_worker_sends_an_outbox_mail_once(
-    app, redis_server, smtp_sink, database_url, instance_dir, monkeypatch
-):
-    holder = app.extensions[EXTENSION_KEY]
-    monkeypatch.setattr(holder, "connection", connect_redis(redis_server.url))
-    monkeypatch.setitem(app.config, "RQ_ASYNC", True)
+def test_a_real_worker_sends_an_outbox_mail_once(real_worker, smtp_sink):
     row = queue_mail(
         event="public_reply",
         to_address="ivan@aquaterra.ru",
@@ -38,21 +30,11 @@ def test_a_real_worker_sends_an_outbox_mail_once(
     ]
     run_ids = [run.id for run in runs]
 
-    result = subprocess.run(
-        flask_command("worker", "--burst"),
-        env=app_env(
-            database_url,
-            instance_dir,
-            REDIS_URL=redis_server.url,
-            MAIL_SERVER=smtp_sink.host,
-            MAIL_PORT=str(smtp_sink.port),
-            MAIL_DEFAULT_SENDER="Atrium Support <support@atrium-desk.com>",
-        ),
-        capture_output=True,
-        text=True,
-        timeout=120,
+    real_worker(
+        MAIL_SERVER=smtp_sink.host,
+        MAIL_PORT=str(smtp_sink.port),
+        MAIL_DEFAULT_SENDER="Atrium Support <support@atrium-desk.com>",
     )
-    assert result.returncode == 0, result.stderr[-2000:]
     [mail] = smtp_sink.wait_for(1)
     assert mail.rcpt_tos == ["ivan@aquaterra.ru"]
     assert mail.mail_from == "support@atrium-desk.com"

@@ -1,4 +1,4 @@
-"""Fixtures for service tests: item types, staff and customer accounts."""
+"""Fixtures for service tests: item types, staff and customer accounts, a ticket."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from app.extensions import db
-from app.models import AtriumUser, Customer, ItemEvent, ItemType, Organization
+from app.models import AtriumUser, Customer, Item, ItemEvent, ItemType, Organization
+from app.services import items as item_service
 from app.services.workflows import create_item_type
 from tests import factories
 
@@ -41,6 +42,26 @@ def make_customer_user(make_user) -> Callable[..., tuple[AtriumUser, Customer]]:
         return user, customer
 
     return _make
+
+
+@pytest.fixture
+def requester(make_customer_user) -> Customer:
+    """Ivan of Aquaterra, a customer with a portal account."""
+    org = factories.OrganizationFactory(name="Aquaterra")
+    _user, customer = make_customer_user(org, email="ivan@aquaterra.ru")
+    return customer
+
+
+@pytest.fixture
+def ticket(agent, ticket_type, requester) -> Item:
+    """Ivan's ticket, entered by an agent."""
+    return item_service.create_item(
+        agent,
+        kind="ticket",
+        title="Pump is noisy",
+        item_type_id=ticket_type.id,
+        requester_id=requester.id,
+    )
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from app.services.automation import conditions, engine, rules
 from app.services.custom_fields import save_item_custom_values
 from app.services.messages import MessageDraft, post_message
 from tests import factories
+from tests.rule_conditions import when, when_all
 
 
 def _rule(actions, **fields) -> AutomationRule:
@@ -35,15 +36,6 @@ def _rule(actions, **fields) -> AutomationRule:
         **fields,
     }
     return rules.save_rule(None, data)
-
-
-def _when(field, op, value=None, match="all"):
-    return {
-        "match": "all",
-        "groups": [
-            {"match": match, "conditions": [{"field": field, "op": op, "value": value}]}
-        ],
-    }
 
 
 def _reload(item_id: int) -> Item:
@@ -77,7 +69,7 @@ def _ticket(agent, ticket_type, **fields) -> Item:
 
 
 def test_customer_project_is_created_once_and_reused(agent, ticket_type, customer):
-    _rule([{"type": "customer_project"}], conditions=_when("organization", "is_set"))
+    _rule([{"type": "customer_project"}], conditions=when("organization", "is_set"))
     first = _ticket(agent, ticket_type, requester_id=customer.id)
     second = _ticket(agent, ticket_type, requester_id=customer.id)
     projects = db.session.scalars(db.select(Project)).all()
@@ -203,10 +195,8 @@ def test_conditions_on_domain_channel_and_any_group(agent, ticket_type, customer
     subject = conditions.Subject(
         item=_ticket(agent, ticket_type, requester_id=customer.id)
     )
-    assert conditions.matches(
-        _when("requester_domain", "equals", "AQUARIA.ca"), subject
-    )
-    assert not conditions.matches(_when("channel", "in", ["email"]), subject)
+    assert conditions.matches(when("requester_domain", "equals", "AQUARIA.ca"), subject)
+    assert not conditions.matches(when("channel", "in", ["email"]), subject)
     either = {
         "match": "any",
         "groups": [
@@ -233,8 +223,8 @@ def test_conditions_on_custom_fields(agent, ticket_type):
     item = _ticket(agent, ticket_type)
     save_item_custom_values(item.id, {field.id: "450"}, agent)
     subject = conditions.Subject(item=_reload(item.id))
-    assert conditions.matches(_when(f"cf:{field.id}", "gt", 400), subject)
-    assert not conditions.matches(_when(f"cf:{field.id}", "lt", 400), subject)
+    assert conditions.matches(when(f"cf:{field.id}", "gt", 400), subject)
+    assert not conditions.matches(when(f"cf:{field.id}", "lt", 400), subject)
 
 
 def test_message_text_of_a_customer_reply(agent, ticket_type, make_customer_user):
@@ -242,7 +232,7 @@ def test_message_text_of_a_customer_reply(agent, ticket_type, make_customer_user
     _rule(
         [{"type": "set_priority", "priority": 5}],
         trigger="customer_replied",
-        conditions=_when("message_text", "contains", "urgent"),
+        conditions=when("message_text", "contains", "urgent"),
     )
     item = _ticket(agent, ticket_type, requester_id=customer.id)
     post_message(item.id, user, MessageDraft(body_text="Thanks, no rush"))
@@ -306,7 +296,7 @@ def test_preview_writes_nothing(agent, ticket_type, customer, make_user):
         "name": "draft",
         "object": "ticket",
         "trigger": "created",
-        "conditions": _when("priority", "gte", 3),
+        "conditions": when("priority", "gte", 3),
         "actions": [
             {"type": "set_priority", "priority": 5},
             {"type": "assign_round_robin", "team": team.id},
@@ -336,18 +326,7 @@ def test_logging_time_moves_the_item_status(agent, ticket_type):
     _rule(
         [{"type": "set_status", "status": "category:open"}],
         object="timeentry",
-        conditions={
-            "match": "all",
-            "groups": [
-                {
-                    "match": "all",
-                    "conditions": [
-                        {"field": "status_category", "op": "in", "value": ["new"]},
-                        {"field": "minutes", "op": "gte", "value": 15},
-                    ],
-                }
-            ],
-        },
+        conditions=when_all(("status_category", "in", ["new"]), ("minutes", "gte", 15)),
     )
     item = _ticket(agent, ticket_type)
     short = log_time(item.id, agent, minutes=5)

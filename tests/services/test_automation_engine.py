@@ -11,6 +11,7 @@ from app.services import items as item_service
 from app.services.automation import context, engine
 from app.services.messages import MessageDraft, post_message
 from tests import factories
+from tests.rule_conditions import when
 
 
 def _rule(**fields) -> AutomationRule:
@@ -49,17 +50,7 @@ def team(agent, make_user):
 
 def test_created_rule_sets_fields_and_logs_the_run(agent, ticket_type):
     _rule(
-        conditions={
-            "match": "all",
-            "groups": [
-                {
-                    "match": "all",
-                    "conditions": [
-                        {"field": "title", "op": "contains", "value": "printer"}
-                    ],
-                }
-            ],
-        },
+        conditions=when("title", "contains", "printer"),
         actions=[
             {"type": "set_priority", "priority": 5},
             {"type": "set_assignee", "user": agent.id},
@@ -81,15 +72,7 @@ def test_created_rule_sets_fields_and_logs_the_run(agent, ticket_type):
 
 def test_non_matching_rule_is_logged_and_changes_nothing(agent, ticket_type):
     _rule(
-        conditions={
-            "match": "all",
-            "groups": [
-                {
-                    "match": "all",
-                    "conditions": [{"field": "priority", "op": "gte", "value": 4}],
-                }
-            ],
-        },
+        conditions=when("priority", "gte", 4),
         actions=[{"type": "set_priority", "priority": 1}],
     )
     item = item_service.create_item(

@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.extensions import db
 from app.models import OutboundEmail, Status
 from app.services import items as item_service
 from app.services import notifications
-from tests import factories
-
-
-@pytest.fixture
-def requester(make_customer_user):
-    org = factories.OrganizationFactory(name="Aquaterra")
-    _user, customer = make_customer_user(org, email="ivan@aquaterra.ru")
-    return customer
-
-
-@pytest.fixture
-def ticket(agent, ticket_type, requester):
-    return item_service.create_item(
-        agent,
-        kind="ticket",
-        title="Pump is noisy",
-        item_type_id=ticket_type.id,
-        requester_id=requester.id,
-    )
 
 
 def mails(event: str | None = None) -> list[OutboundEmail]:

@@ -16,27 +16,8 @@ from app.models import Item, OutboundEmail, SatisfactionRating
 from app.services import items as item_service
 from app.services import notifications
 from app.services import satisfaction as service
-from tests import factories
 
 THIRTY_ONE_DAYS = 31 * 24 * 3600
-
-
-@pytest.fixture
-def requester(make_customer_user):
-    org = factories.OrganizationFactory(name="Aquaterra")
-    _user, customer = make_customer_user(org, email="ivan@aquaterra.ru")
-    return customer
-
-
-@pytest.fixture
-def ticket(agent, ticket_type, requester):
-    return item_service.create_item(
-        agent,
-        kind="ticket",
-        title="Pump is noisy",
-        item_type_id=ticket_type.id,
-        requester_id=requester.id,
-    )
 
 
 @pytest.fixture

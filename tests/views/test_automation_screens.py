@@ -24,6 +24,7 @@ from app.services.automation import engine
 from app.services.automation import templates as rule_templates
 from app.views.automation_log import automation_panel
 from tests import factories
+from tests.rule_conditions import when, when_all
 from tests.views.test_item_screens import _count_queries
 
 NEW = "/automation/rules/new"
@@ -42,17 +43,7 @@ def _draft(**changes) -> dict:
         "object": "ticket",
         "trigger": "created",
         "trigger_options": {},
-        "conditions": {
-            "match": "all",
-            "groups": [
-                {
-                    "match": "all",
-                    "conditions": [
-                        {"field": "title", "op": "contains", "value": "printer"}
-                    ],
-                }
-            ],
-        },
+        "conditions": when("title", "contains", "printer"),
         "actions": [{"type": "set_priority", "priority": "5"}],
         "position": "3",
         "enabled": True,
@@ -91,7 +82,7 @@ def test_admin_creates_a_rule_in_the_editor(client, world, login):
     page = client.get(NEW)
     assert page.status_code == 200
     data = _editor_data(page.get_data(as_text=True))
-    assert set(data["schema"]["objects"]) == {"ticket", "task", "project"}
+    assert set(data["schema"]["objects"]) == {"ticket", "task", "project", "timeentry"}
     assert data["draft"]["object"] == "ticket" and data["error"] is None
     response = _post(client, NEW, _draft())
     assert response.status_code == 302
@@ -433,22 +424,10 @@ def test_preview_shows_a_match_and_the_changes_without_writing(client, world, lo
     ticket = world.ticket_a  # "Filter is noisy", priority 3
     before = _footprint(ticket.id)
     draft = _draft(
-        conditions={
-            "match": "all",
-            "groups": [
-                {
-                    "match": "all",
-                    "conditions": [
-                        {"field": "title", "op": "contains", "value": "noisy"},
-                        {
-                            "field": "item_type",
-                            "op": "in",
-                            "value": [str(world.ticket_type.id)],
-                        },
-                    ],
-                }
-            ],
-        },
+        conditions=when_all(
+            ("title", "contains", "noisy"),
+            ("item_type", "in", [str(world.ticket_type.id)]),
+        ),
         actions=[
             {"type": "set_priority", "priority": "5"},
             {"type": "add_note", "text": "Looked at {{ item.number }}"},
@@ -485,17 +464,7 @@ def test_preview_of_a_project_rule(client, world, login):
     before = _footprint(world.task_a.id)
     draft = _draft(
         object="project",
-        conditions={
-            "match": "all",
-            "groups": [
-                {
-                    "match": "all",
-                    "conditions": [
-                        {"field": "name", "op": "contains", "value": "tank"}
-                    ],
-                }
-            ],
-        },
+        conditions=when("name", "contains", "tank"),
         actions=[{"type": "create_task", "title": "Kick-off"}],
     )
     response = _preview(client, draft, str(world.project_a.id))

@@ -235,42 +235,27 @@ def _badges(page: str) -> dict[str, str]:
 def test_the_sla_column_shows_each_state_in_its_color(
     client, login, world, policy, frozen
 ):
-    _ticket(world, "Case ok", policy, sla_first_response_due=_hours(3))
-    _ticket(
-        world,
-        "Case warning",
-        policy,
-        sla_first_response_due=_hours(0.5),
-        sla_first_response_warned=True,
-    )
-    _ticket(world, "Case breached", policy, sla_first_response_due=_hours(-1.1))
-    _ticket(
-        world,
-        "Case paused",
-        policy,
-        sla_first_response_due=_hours(-5),
-        sla_paused_at=_hours(-6),
-    )
-    _ticket(
-        world,
-        "Case met",
-        policy,
-        sla_resolution_due=_hours(-1),
-        first_response_at=_hours(-3),
-        resolved_at=_hours(-2),
-        sla_paused_at=_hours(-2),
-    )
+    states = {
+        "ok": {"sla_first_response_due": _hours(3)},
+        "warning": {
+            "sla_first_response_due": _hours(0.5),
+            "sla_first_response_warned": True,
+        },
+        "breached": {"sla_first_response_due": _hours(-1.1)},
+        "paused": {"sla_first_response_due": _hours(-5), "sla_paused_at": _hours(-6)},
+        "met": {
+            "sla_resolution_due": _hours(-1),
+            "first_response_at": _hours(-3),
+            "resolved_at": _hours(-2),
+            "sla_paused_at": _hours(-2),
+        },
+    }
+    for state, columns in states.items():
+        _ticket(world, f"Case {state}", policy, **columns)
     _ticket(world, "Case none", None)
     login("Admin")
     page = client.get("/tickets/list/").get_data(as_text=True)
-    assert _badges(page) == {
-        "ok": "ok",
-        "warning": "warning",
-        "breached": "breached",
-        "paused": "paused",
-        "met": "met",
-        "none": "none",
-    }
+    assert _badges(page) == {state: state for state in [*states, "none"]}
     assert "label-danger atrium-sla atrium-sla-breached" in page
     assert "overdue 1h 06m" in page
     assert "label-success atrium-sla atrium-sla-ok" in page
@@ -284,36 +269,28 @@ def _listed(client, query: str) -> set[str]:
 
 
 def test_the_breached_and_due_today_filters(client, login, world, policy, frozen):
-    _ticket(world, "Case dueSoon", policy, sla_first_response_due=_hours(2))
-    _ticket(world, "Case tomorrow", policy, sla_first_response_due=_hours(24))
-    _ticket(
-        world,
-        "Case answered",
-        policy,
-        first_response_at=_hours(-1),
-        sla_first_response_due=_hours(2),
-        sla_resolution_due=_hours(100),
-    )
-    _ticket(
-        world,
-        "Case waiting",
-        policy,
-        sla_first_response_due=_hours(3),
-        sla_paused_at=_hours(-1),
-    )
-    _ticket(
-        world,
-        "Case flagged",
-        policy,
-        first_response_at=_hours(-1),
-        sla_first_response_due=_hours(-2),
-        sla_first_response_breached=True,
-        sla_resolution_due=_hours(100),
-    )
-    # Past due, not flagged yet (the scan comes within the minute): 00:30 in Oslo.
-    _ticket(world, "Case overdue", policy, sla_first_response_due=_hours(-11.5))
-    # 00:30 tomorrow in Oslo, but still today in UTC.
-    _ticket(world, "Case lateTonight", policy, sla_resolution_due=_hours(11.5))
+    cases = {
+        "dueSoon": {"sla_first_response_due": _hours(2)},
+        "tomorrow": {"sla_first_response_due": _hours(24)},
+        "answered": {
+            "first_response_at": _hours(-1),
+            "sla_first_response_due": _hours(2),
+            "sla_resolution_due": _hours(100),
+        },
+        "waiting": {"sla_first_response_due": _hours(3), "sla_paused_at": _hours(-1)},
+        "flagged": {
+            "first_response_at": _hours(-1),
+            "sla_first_response_due": _hours(-2),
+            "sla_first_response_breached": True,
+            "sla_resolution_due": _hours(100),
+        },
+        # Past due, not flagged yet (the scan comes within the minute): 00:30 in Oslo.
+        "overdue": {"sla_first_response_due": _hours(-11.5)},
+        # 00:30 tomorrow in Oslo, but still today in UTC.
+        "lateTonight": {"sla_resolution_due": _hours(11.5)},
+    }
+    for name, columns in cases.items():
+        _ticket(world, f"Case {name}", policy, **columns)
     _ticket(world, "Case none", None)
     login("Admin", timezone="Europe/Oslo")
     column = sla_views.SLA_FILTER_COLUMN

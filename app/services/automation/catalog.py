@@ -416,11 +416,10 @@ def editor_schema() -> dict[str, Any]:
     objects: dict[str, Any] = {}
     for obj in EDITABLE_OBJECTS:
         kind = obj if obj in ITEM_OBJECTS else None
-        fields = []
-        for spec in FIELDS:
-            if obj not in spec.objects:
-                continue
-            fields.append(_field_json(spec, kind))
+        specs = [spec for spec in FIELDS if obj in spec.objects]
+        if obj == ENTRY:  # the entry's own fields first, then its item's
+            specs.sort(key=lambda spec: spec.objects != (ENTRY,))
+        fields = [_field_json(spec, kind) for spec in specs]
         if kind:
             for field in custom_fields(kind):
                 spec = field_spec(f"{CUSTOM_PREFIX}{field.id}", kind)

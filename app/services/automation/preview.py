@@ -30,6 +30,7 @@ FIELD_MODELS: dict[str, Any] = {
     "item_type": ItemType,
     "status": Status,
     "assignee": AtriumUser,
+    "logged_by": AtriumUser,
     "team": Team,
     "project": Project,
     "portfolio": Portfolio,

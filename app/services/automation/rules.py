@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.errors import NotFoundError
 from app.extensions import db
-from app.models import AutomationRule, AutomationRun
+from app.models import AutomationRule, AutomationRun, Item, RuleObject
 from app.models.base import utcnow
 from app.services import automation
 from app.services.access import get_visible_item
@@ -83,7 +84,8 @@ def set_enabled(rule_ids: list[int], enabled: bool) -> int:
 def try_rule(data: dict[str, Any], item_ref: str, actor: Any) -> preview.PreviewResult:
     """Validate an editor draft and preview it against item ``T-12``/``K-12``/``12``.
 
-    Raises InvalidInputError for a bad draft and NotFoundError for an unknown item.
+    A time entry rule is tested on the item's latest entry. Raises InvalidInputError
+    for a bad draft, NotFoundError for an unknown item (or one without time logged).
     """
     cleaned = validation.clean_rule({**data, "name": data.get("name") or "draft"})
     number = str(item_ref or "").strip().upper()
@@ -99,9 +101,24 @@ def try_rule(data: dict[str, Any], item_ref: str, actor: Any) -> preview.Preview
             raise NotFoundError()
         return preview.preview_rule(cleaned, conditions.Subject(project=project))
     item = get_visible_item(int(number), actor)
+    if cleaned["object"] == RuleObject.TIME_ENTRY.value:
+        return preview.preview_rule(cleaned, _entry_subject(item))
     if item.kind != cleaned["object"]:
         raise NotFoundError()
     return preview.preview_rule(cleaned, conditions.Subject(item=item))
+
+
+def _entry_subject(item: Item) -> conditions.Subject:
+    """A time entry rule is tested on the item's latest entry."""
+    from app.services.time_entries import latest_entry
+
+    entry = latest_entry(item.id)
+    if entry is None:
+        raise NotFoundError(
+            _l("No time has been logged on %(number)s yet.", number=item.number),
+            field="item",
+        )
+    return conditions.Subject(item=item, entry=entry)
 
 
 def item_runs(item_id: int, limit: int = 20) -> list[AutomationRun]:
