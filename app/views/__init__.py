@@ -139,6 +139,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     app.context_processor(_layout_context)
     app.jinja_env.filters["atrium_datetime"] = _format_datetime
     app.register_error_handler(413, _too_large)
+    app.before_request(_refuse_impossible_ids)
     app.jinja_env.globals["atrium_custom_fields"] = filterable_fields
 
 
@@ -157,6 +158,32 @@ def _format_datetime(value) -> str:
     from flask_babel import format_datetime
 
     return format_datetime(value, "short") if value else ""
+
+
+#: The largest id a row can have (PostgreSQL's INTEGER); larger ones exist nowhere.
+MAX_ROW_ID = 2**31 - 1
+
+
+def _refuse_impossible_ids():
+    """404 for an id in the URL no row can have, before the database sees it.
+
+    PostgreSQL refuses to compare an INTEGER column with a larger number (an
+    error, not "no rows"), so ``/tickets/show/99999999999`` must not get there.
+    """
+    from flask import jsonify, request
+    from flask_babel import gettext as _
+
+    for name, value in (request.view_args or {}).items():
+        if name != "pk" and name != "id" and not name.endswith("_id"):
+            continue
+        text = str(value)
+        if text.isdecimal() and (len(text) > 10 or int(text) > MAX_ROW_ID):
+            if request.path.startswith("/api/"):
+                return jsonify(message=_("Not found.")), 404
+            from flask import abort
+
+            abort(404)
+    return None
 
 
 def _too_large(error):
