@@ -168,7 +168,7 @@ def due_for_check(now: dt.datetime, limit: int) -> Select:
     return (
         select(Item.id)
         .where(Item.sla_next_check_at <= now)
-        .order_by(Item.sla_next_check_at)
+        .order_by(Item.sla_next_check_at, Item.id)
         .limit(limit)
     )
 
