@@ -337,3 +337,49 @@ def test_logging_time_moves_the_item_status(agent, ticket_type):
     assert _reload(item.id).status.category == "open"
     run = _last_run()
     assert run.item_id == item.id and run.matched and run.trigger == "created"
+
+
+def test_compiled_conditions_agree_with_the_reference(agent, ticket_type, customer):
+    """The worker's compiled predicates give the same answers as `matches`."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    item = _ticket(agent, ticket_type, requester_id=customer.id, priority=4)
+    rows = st.sampled_from(
+        [
+            {"field": "priority", "op": "gte", "value": 4},
+            {"field": "priority", "op": "lt", "value": 2},
+            {"field": "title", "op": "contains", "value": "PUMP"},
+            {"field": "title", "op": "starts_with", "value": "noisy"},
+            {"field": "item_type", "op": "in", "value": [ticket_type.id]},
+            {"field": "item_type", "op": "not_in", "value": [ticket_type.id]},
+            {
+                "field": "organization",
+                "op": "in",
+                "value": [str(customer.organization_id)],
+            },
+            {"field": "assignee", "op": "is_not_set", "value": None},
+            {"field": "channel", "op": "in", "value": ["email", "phone"]},
+            {"field": "requester_domain", "op": "ends_with", "value": ".ca"},
+        ]
+    )
+    modes = st.sampled_from(["all", "any"])
+    groups = st.lists(
+        st.fixed_dictionaries(
+            {"match": modes, "conditions": st.lists(rows, max_size=4)}
+        ),
+        max_size=3,
+    )
+    trees = st.fixed_dictionaries({"match": modes, "groups": groups})
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(trees)
+    def agree(tree):
+        subject = conditions.Subject(item=item)
+        expected = conditions.matches(tree, subject)
+        assert (
+            conditions.compile_conditions(tree)(conditions.Subject(item=item))
+            is expected
+        )
+
+    agree()

@@ -31,8 +31,30 @@ class Subject:
     entry: TimeEntry | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # The plain columns most conditions read, once: rules then only look up.
+        if self.item is not None:
+            item = self.item
+            self._cache.update(
+                {
+                    "organization": item.organization_id,
+                    "item_type": item.item_type_id,
+                    "priority": item.priority,
+                    "channel": item.channel,
+                    "status": item.status_id,
+                    "assignee": item.assignee_id,
+                    "team": item.team_id,
+                    "project": item.project_id,
+                    "title": item.title,
+                }
+            )
+
     def value(self, key: str) -> Any:
         """The current value of condition field ``key`` (None when unset)."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
         if key not in self._cache:
             if self.entry is not None and key in ENTRY_COLUMNS:
                 self._cache[key] = getattr(self.entry, ENTRY_COLUMNS[key])
@@ -41,6 +63,16 @@ class Subject:
             else:
                 self._cache[key] = self._project_value(key)
         return self._cache[key]
+
+    def folded(self, key: str) -> str:
+        """The value as case-folded text, for text comparisons (computed once)."""
+        folded_key = "\0" + key
+        try:
+            return self._cache[folded_key]
+        except KeyError:
+            text = str(self.value(key) or "").casefold()
+            self._cache[folded_key] = text
+            return text
 
     def _project_value(self, key: str) -> Any:
         project = self.project
@@ -224,10 +256,13 @@ def _compile_row(row: dict[str, Any]) -> Predicate:
     """One condition as a function, with its expected value prepared once."""
     key, op, expected = row["field"], row["op"], row.get("value")
     if op in ("in", "not_in"):
-        wanted = frozenset(str(v) for v in expected or [])
+        # Ids are stored as numbers, choices as text: accept either form, so the
+        # test is one set lookup without converting the value.
+        texts = {str(v) for v in expected or []}
+        wanted = frozenset(texts | {int(t) for t in texts if t.isdecimal()})
         if op == "in":
-            return lambda s: (v := s.value(key)) is not None and str(v) in wanted
-        return lambda s: (v := s.value(key)) is None or str(v) not in wanted
+            return lambda s: (v := s.value(key)) is not None and v in wanted
+        return lambda s: (v := s.value(key)) is None or v not in wanted
     if op in ("contains", "not_contains", "equals", "starts_with", "ends_with"):
         want = str(expected or "").casefold()
         text_tests: dict[str, Callable[[str], bool]] = {
@@ -238,14 +273,22 @@ def _compile_row(row: dict[str, Any]) -> Predicate:
             "ends_with": lambda have: have.endswith(want),
         }
         check = text_tests[op]
-        return lambda s: check(str(s.value(key) or "").casefold())
+        return lambda s: check(s.folded(key))
     return lambda s: test(op, s.value(key), expected)
 
 
 def _all_or_any(mode: str, predicates: list[Predicate]) -> Predicate:
-    if mode == "any":
-        return lambda s: any(p(s) for p in predicates)
-    return lambda s: all(p(s) for p in predicates)
+    if len(predicates) == 1:
+        return predicates[0]
+    wanted = mode == "any"  # the outcome that decides the group at once
+
+    def check(subject: Subject) -> bool:
+        for predicate in predicates:
+            if predicate(subject) is wanted:
+                return wanted
+        return not wanted
+
+    return check
 
 
 def compile_conditions(conditions: dict[str, Any]) -> Predicate:
