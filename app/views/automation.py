@@ -22,6 +22,7 @@ from wtforms import SelectField
 
 from app.errors import DomainError, InvalidInputError, NotFoundError
 from app.models import AutomationRule
+from app.services import automation
 from app.services.automation import catalog, rules, validation
 from app.services.automation import templates as rule_templates
 from app.services.automation.actions import name_of
@@ -120,11 +121,15 @@ class AutomationRuleModelView(AtriumModelView):
     def delete_rules(self, rows):
         selected = _existing(rows)
         self.datamodel.delete_all(selected)
+        automation.forget_rules()
         flash(
             ngettext("%(num)d rule deleted.", "%(num)d rules deleted.", len(selected)),
             "success",
         )
         return redirect(self.get_redirect())
+
+    def post_delete(self, item) -> None:
+        automation.forget_rules()
 
     def _switch(self, rows, *, enabled: bool):
         changed = rules.set_enabled([row.id for row in _existing(rows)], enabled)

@@ -245,3 +245,19 @@ def test_old_runs_are_pruned(agent, ticket_type):
     db.session.commit()
     assert prune_automation_runs(30) == 1
     assert [r.id for r in _runs(item.id)][0] == recent.id
+
+
+def test_a_deleted_rule_stops_at_once_in_this_process(agent, ticket_type):
+    rule = _rule(actions=[{"type": "set_priority", "priority": 5}])
+    first = item_service.create_item(
+        agent, kind="ticket", title="x", item_type_id=ticket_type.id
+    )
+    db.session.delete(db.session.get(AutomationRule, rule.id))
+    db.session.commit()
+    automation.forget_rules()  # what the rule list does after a delete
+    second = item_service.create_item(
+        agent, kind="ticket", title="y", item_type_id=ticket_type.id
+    )
+    db.session.expire_all()
+    assert db.session.get(Item, first.id).priority == 5
+    assert db.session.get(Item, second.id).priority == 3

@@ -38,8 +38,11 @@ def _wanted() -> set[tuple[str, str]]:
 
 
 def forget_rules() -> None:
-    """Drop the per-request cache after rules were edited."""
+    """Drop this request's and this process's cached rules after rules were edited."""
+    from app.services.automation import engine
+
     g.pop("_atrium_automation_wanted", None)
+    engine.forget_compiled()
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,15 +78,35 @@ class CompiledRule:
 _compiled: dict[
     str, tuple[tuple[Any, ...], dict[tuple[str, str], list[CompiledRule]]]
 ] = {}
+#: Per database: when the stamp was last read (monotonic seconds).
+_checked: dict[str, float] = {}
+#: How long a worker trusts its compiled rules before asking the table again.
+RECHECK_SECONDS = 1.0
+
+
+def forget_compiled() -> None:
+    """Make this process read the rule table on the next event (after an edit)."""
+    _checked.clear()
 
 
 def _enabled_rules() -> dict[tuple[str, str], list[CompiledRule]]:
     """Every enabled rule, grouped and ordered; rebuilt only when rules change.
 
-    One cheap query (count and latest edit of the rule table) tells whether the
-    cached rules are still current, so a worker does not parse 200 rules' JSON for
-    every event.
+    One cheap query (count and latest edit of the rule table), at most once a
+    second, tells whether the cached rules are still current, so a worker neither
+    parses 200 rules' JSON nor asks the database for every event. A rule saved in
+    another process applies to events from a second later; this process forgets
+    at once.
     """
+    key = str(db.engine.url)
+    cached = _compiled.get(key)
+    now = time.monotonic()
+    if (
+        cached is not None
+        and now - _checked.get(key, -RECHECK_SECONDS) < RECHECK_SECONDS
+    ):
+        return cached[1]
+    _checked[key] = now
     stamp = tuple(
         db.session.execute(
             db.select(
@@ -93,8 +114,6 @@ def _enabled_rules() -> dict[tuple[str, str], list[CompiledRule]]:
             )
         ).one()
     )
-    key = str(db.engine.url)
-    cached = _compiled.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
     grouped: dict[tuple[str, str], list[CompiledRule]] = {}
