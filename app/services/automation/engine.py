@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, insert, or_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.errors import DomainError
 from app.extensions import db
@@ -186,7 +186,12 @@ def subject_of(event: Event) -> conditions.Subject | None:
         item = db.session.get(
             Item,
             event.item_id,
-            options=[joinedload(Item.status), joinedload(Item.requester)],
+            options=[
+                joinedload(Item.status),
+                joinedload(Item.requester),
+                # Custom values only when a condition asks (one query less).
+                lazyload(Item.custom_values),
+            ],
         )
         if item is None:
             return None
