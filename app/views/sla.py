@@ -140,18 +140,7 @@ class SlaPolicyModelView(ServicePrepared, AtriumModelView):
     show_title = _l("SLA policy")
     add_title = _l("New SLA policy")
     edit_title = _l("Edit SLA policy")
-    list_columns = [
-        "name",
-        "organization",
-        "item_type",
-        "priority",
-        "calendar",
-        "first_response_minutes",
-        "resolution_minutes",
-        "warning_minutes",
-        "enabled",
-        "position",
-    ]
+    list_columns = [column for column in POLICY_COLUMNS if column != "description"]
     add_columns = POLICY_COLUMNS
     edit_columns = POLICY_COLUMNS
     show_columns = POLICY_COLUMNS

@@ -163,24 +163,22 @@ def sla_event(item_id: int, trigger: str, target: str) -> None:
     )
 
 
+def _saved(obj: str, row_id: int, *, created: bool, **event: Any) -> None:
+    trigger = Trigger.CREATED.value if created else Trigger.UPDATED.value
+    _queue(obj, [trigger], f"{obj}-{row_id}-{trigger}-{uuid.uuid4().hex[:8]}", **event)
+
+
 def project_saved(project: Any, *, created: bool) -> None:
     """Queue the rules a project's creation or edit may trigger."""
-    trigger = Trigger.CREATED.value if created else Trigger.UPDATED.value
-    _queue(
-        RuleObject.PROJECT.value,
-        [trigger],
-        f"project-{project.id}-{trigger}-{uuid.uuid4().hex[:8]}",
-        project_id=project.id,
-    )
+    _saved(RuleObject.PROJECT.value, project.id, created=created, project_id=project.id)
 
 
 def time_entry_saved(entry: Any, *, created: bool) -> None:
     """Queue the rules logging (or correcting) time may trigger."""
-    trigger = Trigger.CREATED.value if created else Trigger.UPDATED.value
-    _queue(
+    _saved(
         RuleObject.TIME_ENTRY.value,
-        [trigger],
-        f"timeentry-{entry.id}-{trigger}-{uuid.uuid4().hex[:8]}",
+        entry.id,
+        created=created,
         item_id=entry.item_id,
         time_entry_id=entry.id,
     )
