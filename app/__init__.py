@@ -35,8 +35,15 @@ def create_app(config_class: type | None = None) -> Flask:
     _tune_postgresql(app)
     db.init_app(app)
     _configure_sqlite(app)
+    from app.models.knowledge import include_schema_object
+
     migrate.init_app(
-        app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True
+        app,
+        db,
+        directory=MIGRATIONS_DIR,
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_schema_object,
     )
     csrf.init_app(app)
 

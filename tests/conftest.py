@@ -11,10 +11,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy import text
 
 from app import MIGRATIONS_DIR, create_app
 from app.extensions import db
 from app.jobs import EXTENSION_KEY
+from app.models.knowledge import SQLITE_FTS_TABLE
 from config import TestingConfig
 from tests import factories
 from tests.mailservers import DovecotServer, SmtpSink
@@ -79,6 +81,9 @@ def _empty_tables() -> None:
     for table in reversed(db.metadata.sorted_tables):
         if table.name not in KEPT_TABLES:
             db.session.execute(table.delete())
+    if db.engine.dialect.name == "sqlite":
+        # The knowledge-base FTS5 table lives outside the metadata.
+        db.session.execute(text(f"DELETE FROM {SQLITE_FTS_TABLE}"))
     db.session.commit()
 
 

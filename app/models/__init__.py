@@ -14,6 +14,13 @@ from app.models.items import (
     item_follower,
 )
 from app.models.jobs import JobRun, JobStatus
+from app.models.knowledge import (
+    Article,
+    ArticleCategory,
+    ArticleStatus,
+    ArticleTranslation,
+    ArticleVisibility,
+)
 from app.models.mail import (
     EmailTemplate,
     InboundMail,
@@ -45,6 +52,11 @@ __all__ = [
     "BusinessCalendar",
     "NUMBER_PREFIX",
     "RESOLVED_CATEGORIES",
+    "Article",
+    "ArticleCategory",
+    "ArticleStatus",
+    "ArticleTranslation",
+    "ArticleVisibility",
     "AtriumUser",
     "AutomationRule",
     "AutomationRun",
