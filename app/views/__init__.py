@@ -160,10 +160,6 @@ def _format_datetime(value) -> str:
     return format_datetime(value, "short") if value else ""
 
 
-#: The largest id a row can have (PostgreSQL's INTEGER); larger ones exist nowhere.
-MAX_ROW_ID = 2**31 - 1
-
-
 def _refuse_impossible_ids():
     """404 for an id in the URL no row can have, before the database sees it.
 
@@ -173,11 +169,13 @@ def _refuse_impossible_ids():
     from flask import jsonify, request
     from flask_babel import gettext as _
 
+    from app.services.access import MAX_ID
+
     for name, value in (request.view_args or {}).items():
         if name != "pk" and name != "id" and not name.endswith("_id"):
             continue
         text = str(value)
-        if text.isdecimal() and (len(text) > 10 or int(text) > MAX_ROW_ID):
+        if text.isdecimal() and (len(text) > 10 or int(text) > MAX_ID):
             if request.path.startswith("/api/"):
                 return jsonify(message=_("Not found.")), 404
             from flask import abort

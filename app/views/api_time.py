@@ -99,13 +99,6 @@ class TimeEntryRestApi(AtriumRestApi):
     add_model_schema = TimeEntryCreateSchema()
     edit_model_schema = TimeEntryUpdateSchema()
 
-    def get_headless(self, pk: Any, **kwargs: Any):
-        # An id the database cannot hold would fail inside the driver (a 500).
-        text = str(pk)
-        if not (text.isascii() and text.isdecimal() and 0 < int(text) <= MAX_ID):
-            return self.response_404()
-        return super().get_headless(pk, **kwargs)
-
     def post_headless(self):
         try:
             data = _load(TimeEntryCreateSchema())
