@@ -26,6 +26,7 @@ from app.models.base import utcnow
 from app.services import automation, item_fields, notifications, sla
 from app.services.access import customer_of, get_visible_item, is_staff
 from app.services.automation import context as automation_context
+from app.services.text import display_name
 from app.services.workflows import default_status, enabled_types, status_in_category
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -319,10 +320,7 @@ def _label(column: str, value: Any) -> str | None:
         return None
     model = Item.__mapper__.relationships[relation].mapper.class_
     related = db.session.get(model, value)
-    if related is None:
-        return None
-    full_name = getattr(related, "get_full_name", None)
-    return full_name() if callable(full_name) else str(related)
+    return display_name(related) if related is not None else None
 
 
 def _jsonable(value: Any) -> Any:

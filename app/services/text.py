@@ -49,3 +49,12 @@ def contains_pattern(term: str) -> str:
     """A LIKE pattern matching ``term`` anywhere, with %, _ and \\ escaped by \\."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def display_name(row: object) -> str:
+    """How a row is named to people: a user by full name (else username), others
+    by their ``str``."""
+    full_name = getattr(row, "get_full_name", None)
+    if callable(full_name):
+        return full_name() or getattr(row, "username", "")
+    return str(row)

@@ -6,12 +6,8 @@ from flask import abort, g, jsonify, request
 from flask_appbuilder import BaseView, expose, has_access
 
 from app.services.lookups import LOOKUP_KINDS, search
+from app.services.text import display_name
 from app.views.filters import page_arg
-
-
-def _label(obj: object) -> str:
-    full_name = getattr(obj, "get_full_name", None)
-    return full_name() if callable(full_name) else str(obj)
 
 
 class LookupView(BaseView):
@@ -28,6 +24,6 @@ class LookupView(BaseView):
         page = page_arg(limit=1000)
         rows, more = search(kind, request.args.get("q", ""), page, g.user)
         return jsonify(
-            results=[{"id": row.id, "text": _label(row)} for row in rows],
+            results=[{"id": row.id, "text": display_name(row)} for row in rows],
             pagination={"more": more},
         )

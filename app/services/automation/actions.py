@@ -30,6 +30,7 @@ from app.services import assignment, items, notifications, sla
 from app.services.email_templates import render_text
 from app.services.messages import MessageDraft, post_message
 from app.services.projects import create_project
+from app.services.text import display_name
 from app.services.workflows import enabled_types, status_in_category
 
 
@@ -91,10 +92,7 @@ def name_of(model: Any, value: Any) -> str:
     if model is None:
         return str(value)
     row = db.session.get(model, value)
-    if row is None:
-        return f"#{value}"
-    full_name = getattr(row, "get_full_name", None)
-    return (full_name() or row.username) if callable(full_name) else str(row)
+    return display_name(row) if row is not None else f"#{value}"
 
 
 def _system_user() -> AtriumUser:
