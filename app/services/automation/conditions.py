@@ -11,6 +11,18 @@ from app.extensions import db
 from app.models import Item, Message, MessageKind, Project, TimeEntry
 from app.services.automation.catalog import CUSTOM_PREFIX
 
+#: Condition fields read straight from an item's column -> that column.
+ITEM_COLUMNS = {
+    "organization": "organization_id",
+    "item_type": "item_type_id",
+    "priority": "priority",
+    "channel": "channel",
+    "status": "status_id",
+    "assignee": "assignee_id",
+    "team": "team_id",
+    "project": "project_id",
+    "title": "title",
+}
 #: Condition fields a time entry answers itself -> its column.
 ENTRY_COLUMNS = {
     "minutes": "minutes",
@@ -34,18 +46,10 @@ class Subject:
     def __post_init__(self) -> None:
         # The plain columns most conditions read, once: rules then only look up.
         if self.item is not None:
-            item = self.item
             self._cache.update(
                 {
-                    "organization": item.organization_id,
-                    "item_type": item.item_type_id,
-                    "priority": item.priority,
-                    "channel": item.channel,
-                    "status": item.status_id,
-                    "assignee": item.assignee_id,
-                    "team": item.team_id,
-                    "project": item.project_id,
-                    "title": item.title,
+                    key: getattr(self.item, column)
+                    for key, column in ITEM_COLUMNS.items()
                 }
             )
 
@@ -55,13 +59,12 @@ class Subject:
             return self._cache[key]
         except KeyError:
             pass
-        if key not in self._cache:
-            if self.entry is not None and key in ENTRY_COLUMNS:
-                self._cache[key] = getattr(self.entry, ENTRY_COLUMNS[key])
-            elif self.item is not None:
-                self._cache[key] = self._item_value(key)
-            else:
-                self._cache[key] = self._project_value(key)
+        if self.entry is not None and key in ENTRY_COLUMNS:
+            self._cache[key] = getattr(self.entry, ENTRY_COLUMNS[key])
+        elif self.item is not None:
+            self._cache[key] = self._item_value(key)
+        else:
+            self._cache[key] = self._project_value(key)
         return self._cache[key]
 
     def folded(self, key: str) -> str:
@@ -94,15 +97,7 @@ class Subject:
             return item.status.category if item.status is not None else None
         if key == "message_text":
             return self._message_text()
-        column = {
-            "organization": "organization_id",
-            "item_type": "item_type_id",
-            "status": "status_id",
-            "assignee": "assignee_id",
-            "team": "team_id",
-            "project": "project_id",
-        }.get(key, key)
-        return getattr(item, column, None)
+        return getattr(item, ITEM_COLUMNS.get(key, key), None)
 
     def _message_text(self) -> str:
         if self.message_text is not None:
@@ -232,23 +227,6 @@ def evaluate(
     return _combine(conditions.get("match", "all"), group_results), details
 
 
-def matches(conditions: dict[str, Any], subject: Subject) -> bool:
-    """Whether the conditions hold, stopping at the first decisive row."""
-    groups = conditions.get("groups") or []
-    if not groups:
-        return True
-    outcomes = (_group_matches(group, subject) for group in groups)
-    return any(outcomes) if conditions.get("match") == "any" else all(outcomes)
-
-
-def _group_matches(group: dict[str, Any], subject: Subject) -> bool:
-    outcomes = (
-        test(row["op"], subject.value(row["field"]), row.get("value"))
-        for row in group.get("conditions") or []
-    )
-    return any(outcomes) if group.get("match") == "any" else all(outcomes)
-
-
 Predicate = Callable[[Subject], bool]
 
 
@@ -292,7 +270,7 @@ def _all_or_any(mode: str, predicates: list[Predicate]) -> Predicate:
 
 
 def compile_conditions(conditions: dict[str, Any]) -> Predicate:
-    """The whole condition tree as one function (same answers as :func:`matches`)."""
+    """The whole condition tree as one function (same answer as :func:`evaluate`)."""
     groups = [
         _all_or_any(
             group.get("match", "all"),
