@@ -222,7 +222,10 @@ def after_save(item: Item, actor: AtriumUser | None, *, created: bool) -> None:
         notifications.item_created(item, actor=actor)
     else:
         notifications.item_changed(item, changes, actor=actor)
-    sla.refresh_item(item.id, rematch=created or bool(sla.MATCH_COLUMNS & set(changes)))
+    if created or sla.CLOCK_COLUMNS & set(changes):
+        sla.refresh_item(
+            item.id, rematch=created or bool(sla.MATCH_COLUMNS & set(changes))
+        )
     db.session.commit()
     automation.item_saved(item, created=created, changes=changes)
 

@@ -43,6 +43,7 @@ from app.services.sla_clock import (
 )
 
 __all__ = [
+    "CLOCK_COLUMNS",
     "FIRST_RESPONSE",
     "MATCH_COLUMNS",
     "RESOLUTION",
@@ -66,6 +67,9 @@ __all__ = [
 
 #: Item columns whose change can make another SLA policy match.
 MATCH_COLUMNS = frozenset({"organization_id", "item_type_id", "priority"})
+#: Item columns an edit can change that the clock reads (the status stops and
+#: resumes it; the others choose the policy). Other edits leave the clock alone.
+CLOCK_COLUMNS = MATCH_COLUMNS | {"status_id"}
 _ROW_COLUMNS = (
     Item.id,
     Item.created_at,
